@@ -1,0 +1,116 @@
+"""The application factory. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from quartermaster import __version__
+from quartermaster.api import problems
+from quartermaster.api.deps import AppState
+from quartermaster.codelists import load_codelists
+from quartermaster.config import Settings
+from quartermaster.db.engine import make_engine
+from quartermaster.db.tx import Database
+from quartermaster.types import Clock, SystemClock
+
+DESCRIPTION = """Quartermaster: defence procurement with rules as data, tamper-evident records and open data.
+
+Authenticate with `Authorization: Bearer <token>`. POST requests accept an `Idempotency-Key` header; a retry with
+the same key and body replays the first response. Updates (PATCH) need `If-Match` with the `ETag` you read.
+Errors are RFC 9457 `application/problem+json` with a stable `code`.
+"""
+
+
+class BodyLimit:
+    """Refuse request bodies larger than the limit (413) before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _too_large(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(send, self.max_bytes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        '{"type":"/problems/request.too_large","title":"Request body too large","status":413,'
+        f'"detail":"the body exceeds {limit} bytes","code":"request.too_large"}}'
+    ).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, database: Database | None = None,
+               lifespan_hooks: list[Callable[[AppState], Callable[[], Awaitable[None]]]] | None = None) -> FastAPI:
+    """Build the app for ``settings``; tests pass a FixedClock and their own Database."""
+    db = database or Database(make_engine(settings.resolved_database_url()))
+    state = AppState(settings=settings, db=db, clock=clock or SystemClock(),
+                     lists=load_codelists(settings.codelists_dir))
+    hooks = lifespan_hooks or []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stops = [hook(state) for hook in hooks]
+        yield
+        for stop in stops:
+            await stop()
+
+    app = FastAPI(title="Quartermaster API", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.qm = state
+    problems.install(app)
+    _include_routers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        return Response(content='{"status":"ok"}', media_type="application/json")
+
+    @app.get("/problems/{code}", include_in_schema=False)
+    def problem_type(code: str, request: Request) -> Response:
+        return Response(content=f"Quartermaster problem type '{code[:80]}'. See the `detail` member of the "
+                                "response that referred here.", media_type="text/plain")
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from quartermaster.awards.routes import router as awards
+    from quartermaster.bids.routes import router as bids
+    from quartermaster.events.routes import router as events
+    from quartermaster.identity.routes import router as identity
+    from quartermaster.tenders.routes import router as tenders
+
+    for router in (identity, tenders, bids, awards, events):
+        app.include_router(router)

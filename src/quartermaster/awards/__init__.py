@@ -1,0 +1,1 @@
+"""Evaluation and award decisions per lot; an award opens the standstill period and drafts the contract."""

@@ -1,0 +1,400 @@
+"""Bid use cases: submit before the deadline, keep sealed until opening, open, negotiate; prequalification."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from quartermaster.actors import Actor, Role
+from quartermaster.bids.models import (
+    APPLIED,
+    BID_MACHINE,
+    CANDIDACY_MACHINE,
+    PENDING,
+    QUALIFIED,
+    VALID,
+    WITHDRAWN,
+    Bid,
+    BidValue,
+    Candidacy,
+)
+from quartermaster.bids.schemas import BidValueIn
+from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from quartermaster.events.models import Event
+from quartermaster.events.service import payload_hash, record_event
+from quartermaster.tenders import models as tm
+from quartermaster.tenders import service as tenders
+from quartermaster.tenders.models import TENDER_MACHINE, Tender
+
+
+def _supplier(actor: Actor) -> str:
+    if actor.role is not Role.SUPPLIER or actor.organization_id is None:
+        raise PermissionDenied("only a supplier may do this", code="auth.role_forbidden", allowed_roles=["supplier"])
+    return actor.organization_id
+
+
+def _bid_event(
+    session: Session, bid: Bid, actor: Actor, now: datetime, command: str, before: str | None,
+    payload: dict[str, Any],
+) -> Event:
+    return record_event(
+        session,
+        actor=actor,
+        now=now,
+        command=command,
+        event_type=BID_MACHINE.transitions[command].event,
+        object_type="bid",
+        object_id=bid.id,
+        process_id=bid.tender_id,
+        before=before,
+        after=bid.status,
+        payload=payload,
+    )
+
+
+def _check_values(tender: Tender, values: Sequence[BidValueIn]) -> None:
+    errors: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        lot = tender.lot(v.lot_id)
+        if lot is None or lot.status != tm.LOT_ACTIVE:
+            errors.append({"field": f"values.{i}.lot_id", "message": "not an open lot of this tender"})
+        if v.lot_id in seen:
+            errors.append({"field": f"values.{i}.lot_id", "message": "lot named twice"})
+        seen.add(v.lot_id)
+        if v.value.currency != tender.currency:
+            errors.append({"field": f"values.{i}.value.currency", "message": f"must be {tender.currency}"})
+    if errors:
+        raise ValidationFailed("the bid's values are invalid", errors=errors, code="bid.invalid_values")
+
+
+def _sealed(bid: Bid, values: Sequence[BidValueIn]) -> dict[str, Any]:
+    """Event payload of a sealed bid: which lots and a salted commitment to the prices, never the prices.
+
+    Events are readable by auditors; prices must stay unreadable by anyone but the bidder until opening. The salt
+    (kept on the bid, published at opening) stops anyone from confirming guessed prices against the commitment.
+    """
+    bid.commitment_salt = secrets.token_hex(16)
+    opened = opening_values([(v.lot_id, v.value.amount, v.value.currency) for v in values])
+    commitment = payload_hash({"salt": bid.commitment_salt, "values": opened})
+    return {"lots": sorted(v.lot_id for v in values), "values_commitment": commitment}
+
+
+def opening_values(values: Sequence[tuple[str, Decimal, str]]) -> list[dict[str, Any]]:
+    """The canonical form of a bid's prices, as committed at submission and published at opening."""
+    return [
+        {"lot_id": lot_id, "amount": f"{amount:.2f}", "currency": currency}
+        for lot_id, amount, currency in sorted(values)
+    ]
+
+
+def _check_deadline(tender: Tender, now: datetime) -> None:
+    if tender.tender_end is None or now >= tender.tender_end:
+        raise RuleViolation(
+            "the tender period has ended", code="bid.deadline_passed", deadline=tender.tender_end, received_at=now
+        )
+
+
+def submit_bid(
+    session: Session, *, actor: Actor, now: datetime, tender_id: str, values: Sequence[BidValueIn]
+) -> tuple[Bid, Event]:
+    """Accept a bid strictly before the tender period ends; one bid per supplier per tender."""
+    supplier_id = _supplier(actor)
+    tender = tenders.get_tender(session, tender_id, actor=actor)
+    BID_MACHINE.check(obj_id="new", state="none", command="submit_bid", actor=actor)
+    if tender.status != tm.TENDERING:
+        raise TENDER_MACHINE.refuse(
+            obj_id=tender.id, state=tender.status, command="submit_bid", reason="bids are accepted while tendering"
+        )
+    _check_deadline(tender, now)
+    if tenders.bidders_restricted(tender) and not tenders.is_invited(session, tender=tender, supplier_id=supplier_id):
+        raise PermissionDenied("only invited suppliers may bid on this tender", code="bid.not_invited")
+    _check_values(tender, values)
+    existing = session.scalar(select(Bid.id).where(Bid.tender_id == tender.id, Bid.supplier_id == supplier_id))
+    if existing is not None:
+        raise Conflict(
+            "this supplier already has a bid on the tender; amend or withdraw it",
+            code="bid.duplicate",
+            bid_id=existing,
+        )
+    bid = Bid(
+        tender_id=tender.id,
+        supplier_id=supplier_id,
+        submitted_by=actor.user_id,
+        status=PENDING,
+        submitted_at=now,
+        updated_at=now,
+        values=[
+            BidValue(lot_id=v.lot_id, amount=v.value.amount, currency=v.value.currency,
+                     initial_amount=v.value.amount)
+            for v in values
+        ],
+    )
+    session.add(bid)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent twin won the unique index
+        raise Conflict("this supplier already has a bid on the tender", code="bid.duplicate") from exc
+    event = _bid_event(session, bid, actor, now, "submit_bid", None, _sealed(bid, values))
+    return bid, event
+
+
+def _own_bid(session: Session, actor: Actor, bid_id: str, *, for_update: bool = True) -> tuple[Bid, Tender]:
+    supplier_id = _supplier(actor)
+    stmt = select(Bid).where(Bid.id == bid_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    bid = session.scalar(stmt)
+    if bid is None or bid.supplier_id != supplier_id:
+        raise NotFound("bid not found", code="bid.not_found")
+    return bid, tenders.get_tender(session, bid.tender_id, actor=actor)
+
+
+def amend_bid(
+    session: Session, *, actor: Actor, now: datetime, bid_id: str, values: Sequence[BidValueIn]
+) -> Bid:
+    """Replace a pending bid's prices before the deadline."""
+    bid, tender = _own_bid(session, actor, bid_id)
+    BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="amend_bid", actor=actor)
+    _check_deadline(tender, now)
+    _check_values(tender, values)
+    bid.values.clear()
+    session.flush()
+    bid.values.extend(
+        BidValue(lot_id=v.lot_id, amount=v.value.amount, currency=v.value.currency, initial_amount=v.value.amount)
+        for v in values
+    )
+    bid.updated_at = now
+    _bid_event(session, bid, actor, now, "amend_bid", PENDING, _sealed(bid, values))
+    return bid
+
+
+def withdraw_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str) -> Bid:
+    """Withdraw a pending bid before the deadline."""
+    bid, tender = _own_bid(session, actor, bid_id)
+    BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="withdraw_bid", actor=actor)
+    _check_deadline(tender, now)
+    bid.status, bid.updated_at = WITHDRAWN, now
+    _bid_event(session, bid, actor, now, "withdraw_bid", PENDING, {})
+    return bid
+
+
+def revise_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, values: Sequence[BidValueIn]) -> Bid:
+    """Offer new prices during negotiation (negotiated procedure); the first offer stays on record."""
+    bid, tender = _own_bid(session, actor, bid_id)
+    BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="revise_bid", actor=actor)
+    if tender.status != tm.NEGOTIATION:
+        raise TENDER_MACHINE.refuse(
+            obj_id=tender.id, state=tender.status, command="revise_bid", reason="only during negotiation"
+        )
+    errors = [
+        {"field": f"values.{i}.lot_id", "message": "the bid has no offer on this lot"}
+        for i, v in enumerate(values)
+        if bid.value_for(v.lot_id) is None
+    ]
+    if errors:
+        raise ValidationFailed("revisions must refer to lots already offered", errors=errors)
+    _check_values(tender, values)
+    for v in values:
+        current = bid.value_for(v.lot_id)
+        assert current is not None
+        current.amount = v.value.amount
+    bid.updated_at = now
+    _bid_event(session, bid, actor, now, "revise_bid", VALID, {"values": [v.model_dump(mode="json") for v in values]})
+    return bid
+
+
+def open_bids(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:
+    """Open every pending bid at once; lots with fewer bids than the rulebook's minimum become unsuccessful."""
+    tender = tenders.get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="open_bids", actor=actor)
+    tenders.require_buyer_staff(actor, tender, Role.APPROVER, Role.EVALUATOR)
+    _, rules = tenders.tender_rules(tender)
+    bids = session.scalars(
+        select(Bid).where(Bid.tender_id == tender.id, Bid.status == PENDING).order_by(Bid.submitted_at, Bid.id)
+    ).all()
+    for bid in bids:
+        bid.status, bid.opened_at, bid.updated_at = VALID, now, now
+        _bid_event(session, bid, actor, now, "open_bid", PENDING, {
+            "salt": bid.commitment_salt,
+            "values": opening_values([(v.lot_id, v.amount, v.currency) for v in bid.values]),
+        })
+    counts = {lot.id: 0 for lot in tender.lots}
+    for bid in bids:
+        for v in bid.values:
+            counts[v.lot_id] = counts.get(v.lot_id, 0) + 1
+    for lot in tender.lots:
+        if lot.status == tm.LOT_ACTIVE and counts[lot.id] < rules.min_bids:
+            tenders.transition_lot(
+                session, tender=tender, lot=lot, command="declare_lot_unsuccessful", target=tm.LOT_UNSUCCESSFUL,
+                actor=actor, now=now, payload={"reason": "too_few_bids", "bids": counts[lot.id],
+                                               "min_bids": rules.min_bids},
+            )
+    if all(lot.status != tm.LOT_ACTIVE for lot in tender.lots):
+        target = tm.UNSUCCESSFUL
+    else:
+        target = tm.NEGOTIATION if "negotiation" in rules.steps else tm.QUALIFICATION
+    tenders.advance_tender(
+        session, tender=tender, command="open_bids", target=target, actor=actor, now=now,
+        payload={"bids": [b.id for b in bids], "per_lot": counts},
+    )
+    return tender
+
+
+def close_negotiation(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:
+    """End negotiation; the last revised prices are evaluated."""
+    tender = tenders.get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="close_negotiation", actor=actor)
+    tenders.require_buyer_staff(actor, tender, Role.APPROVER)
+    tenders.advance_tender(session, tender=tender, command="close_negotiation", target=tm.QUALIFICATION,
+                           actor=actor, now=now)
+    return tender
+
+
+# --- reading, with sealing -----------------------------------------------------------------------------------
+
+
+def can_read_contents(actor: Actor | None, bid: Bid) -> bool:
+    """A bid's prices are readable by its own supplier, and by everyone else only once it has been opened."""
+    if bid.status not in (PENDING, WITHDRAWN):
+        return True
+    return actor is not None and actor.role is Role.SUPPLIER and actor.organization_id == bid.supplier_id
+
+
+def list_bids(session: Session, *, actor: Actor | None, tender_id: str) -> Sequence[Bid]:
+    """Bids the caller may see: its own always; others' only after opening."""
+    tender = tenders.get_tender(session, tender_id, actor=actor)
+    stmt = select(Bid).where(Bid.tender_id == tender.id).order_by(Bid.submitted_at, Bid.id)
+    own = actor.organization_id if actor is not None and actor.role is Role.SUPPLIER else None
+    stmt = stmt.where((Bid.status.notin_([PENDING, WITHDRAWN])) | (Bid.supplier_id == own))
+    return session.scalars(stmt).all()
+
+
+def get_bid(session: Session, *, actor: Actor | None, bid_id: str) -> Bid:
+    """One bid, NotFound for anyone who may not see it yet."""
+    bid = session.get(Bid, bid_id)
+    if bid is None or not can_read_contents(actor, bid):
+        raise NotFound("bid not found", code="bid.not_found")
+    tenders.get_tender(session, bid.tender_id, actor=actor)
+    return bid
+
+
+def count_bids(session: Session, tender_id: str) -> int:
+    """How many live bids a tender holds (a number only; published after opening)."""
+    return session.scalar(
+        select(func.count()).select_from(Bid).where(Bid.tender_id == tender_id, Bid.status != WITHDRAWN)
+    ) or 0
+
+
+# --- prequalification (selective procedure) ------------------------------------------------------------------
+
+
+def apply_to_participate(
+    session: Session, *, actor: Actor, now: datetime, tender_id: str, statement: str | None
+) -> Candidacy:
+    """Request to participate while prequalification is open."""
+    supplier_id = _supplier(actor)
+    tender = tenders.get_tender(session, tender_id, actor=actor)
+    CANDIDACY_MACHINE.check(obj_id="new", state="none", command="apply_to_participate", actor=actor)
+    if tender.status != tm.PREQUALIFICATION:
+        raise TENDER_MACHINE.refuse(
+            obj_id=tender.id, state=tender.status, command="apply_to_participate",
+            reason="requests to participate are accepted during prequalification",
+        )
+    assert tender.prequalification_end is not None
+    if now >= tender.prequalification_end:
+        raise RuleViolation("prequalification has ended", code="candidacy.deadline_passed")
+    if session.scalar(select(Candidacy.id).where(Candidacy.tender_id == tender.id,
+                                                 Candidacy.supplier_id == supplier_id)):
+        raise Conflict("this supplier has already applied", code="candidacy.duplicate")
+    cand = Candidacy(tender_id=tender.id, supplier_id=supplier_id, submitted_by=actor.user_id, status=APPLIED,
+                     statement=statement, applied_at=now)
+    session.add(cand)
+    session.flush()
+    _candidacy_event(session, cand, actor, now, "apply_to_participate", None, {"statement": statement})
+    return cand
+
+
+def decide_candidacy(
+    session: Session, *, actor: Actor, now: datetime, candidacy_id: str, qualify: bool, reason: str
+) -> Candidacy:
+    """Qualify or reject a candidate after prequalification closes."""
+    cand = session.get(Candidacy, candidacy_id)
+    if cand is None:
+        raise NotFound("candidacy not found", code="candidacy.not_found")
+    tender = tenders.get_tender(session, cand.tender_id, actor=actor, for_update=True)
+    command = "qualify_candidate" if qualify else "reject_candidate"
+    CANDIDACY_MACHINE.check(obj_id=cand.id, state=cand.status, command=command, actor=actor)
+    tenders.require_buyer_staff(actor, tender, Role.APPROVER, Role.EVALUATOR)
+    if tender.status != tm.PREQUALIFICATION_REVIEW:
+        raise TENDER_MACHINE.refuse(obj_id=tender.id, state=tender.status, command=command,
+                                    reason="candidates are reviewed after prequalification ends")
+    before = cand.status
+    cand.status = QUALIFIED if qualify else "rejected"
+    cand.decided_at, cand.decision_reason = now, reason
+    _candidacy_event(session, cand, actor, now, command, before, {"reason": reason})
+    return cand
+
+
+def invite_tenderers(session: Session, *, actor: Actor, now: datetime, tender_id: str, tender_end: datetime) -> Tender:
+    """Invite every qualified candidate and open the tender period; too few candidates fail the tender."""
+    tender = tenders.get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="invite_tenderers", actor=actor)
+    tenders.require_buyer_staff(actor, tender, Role.APPROVER)
+    book, rules = tenders.tender_rules(tender)
+    pending = session.scalar(select(func.count()).select_from(Candidacy).where(
+        Candidacy.tender_id == tender.id, Candidacy.status == APPLIED))
+    if pending:
+        raise RuleViolation(f"{pending} candidacies are still undecided", code="candidacy.undecided")
+    qualified = session.scalars(select(Candidacy).where(
+        Candidacy.tender_id == tender.id, Candidacy.status == QUALIFIED).order_by(Candidacy.applied_at)).all()
+    if len(qualified) < rules.min_bids:
+        for lot in tender.lots:
+            tenders.transition_lot(session, tender=tender, lot=lot, command="declare_lot_unsuccessful",
+                                   target=tm.LOT_UNSUCCESSFUL, actor=actor, now=now,
+                                   payload={"reason": "too_few_candidates"})
+        tenders.advance_tender(session, tender=tender, command="invite_tenderers", target=tm.UNSUCCESSFUL,
+                               actor=actor, now=now, payload={"qualified": len(qualified)})
+        return tender
+    if rules.tender_period is not None and not book.calendar().meets(now, tender_end, rules.tender_period):
+        earliest = book.calendar().add(now, rules.tender_period)
+        raise RuleViolation(
+            f"the tender period must end no earlier than {earliest.isoformat()}",
+            code="tender.rules_not_met",
+            errors=[{"field": "tender_end", "message": f"earliest {earliest.isoformat()}"}],
+        )
+    for cand in qualified:
+        tenders.invite(session, tender=tender, supplier_id=cand.supplier_id, now=now, basis="prequalification")
+    tender.tender_start, tender.tender_end = now, tender_end
+    tenders.advance_tender(session, tender=tender, command="invite_tenderers", target=tm.TENDERING, actor=actor,
+                           now=now, payload={"invited": [c.supplier_id for c in qualified], "tender_end": tender_end})
+    return tender
+
+
+def list_candidacies(session: Session, *, actor: Actor | None, tender_id: str) -> Sequence[Candidacy]:
+    """Candidacies visible to the caller: a supplier sees its own; the buyer side and auditors see all."""
+    tender = tenders.get_tender(session, tender_id, actor=actor)
+    stmt = select(Candidacy).where(Candidacy.tender_id == tender.id).order_by(Candidacy.applied_at)
+    if actor is None:
+        stmt = stmt.where(Candidacy.status != APPLIED)
+    elif actor.role is Role.SUPPLIER:
+        stmt = stmt.where(Candidacy.supplier_id == actor.organization_id)
+    elif not (actor.role is Role.AUDITOR or actor.organization_id == tender.buyer_id):
+        stmt = stmt.where(Candidacy.status != APPLIED)
+    return session.scalars(stmt).all()
+
+
+def _candidacy_event(
+    session: Session, cand: Candidacy, actor: Actor, now: datetime, command: str, before: str | None,
+    payload: dict[str, Any],
+) -> None:
+    record_event(session, actor=actor, now=now, command=command,
+                 event_type=CANDIDACY_MACHINE.transitions[command].event, object_type="candidacy",
+                 object_id=cand.id, process_id=cand.tender_id, before=before, after=cand.status, payload=payload)

@@ -1,0 +1,1 @@
+"""The `quartermaster` command line. Heavy imports are deferred into each command."""

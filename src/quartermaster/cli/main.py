@@ -1,0 +1,164 @@
+"""Entry point: `quartermaster <command>`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quartermaster.cli.common import DatabaseUrl, DataDir, fail, readable_errors, settings_for
+
+app = typer.Typer(help="Quartermaster: defence procurement platform.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+users = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(users, name="users")
+app.add_typer(db_app, name="db")
+
+
+def _database(data_dir: Path | None, database_url: str | None, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from quartermaster.db.engine import make_engine
+    from quartermaster.db.migrate import upgrade
+    from quartermaster.db.tx import Database
+
+    settings = settings_for(data_dir, database_url)
+    engine = make_engine(settings.resolved_database_url())
+    if migrate:
+        upgrade(engine)
+    return settings, Database(engine)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Create or migrate the schema to the latest version."""
+    with readable_errors():
+        settings, _ = _database(data_dir, database_url)
+    typer.echo(f"schema is up to date at {settings.resolved_database_url()}")
+
+
+@users.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="buyer | approver | evaluator | supplier | auditor | admin")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: the username)")] = None,
+    organization: Annotated[str | None, typer.Option(help="Organization id, or SCHEME:ID (e.g. UA-EDR:00034022)")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a user and print its first API token (shown once)."""
+    from sqlalchemy import select
+
+    from quartermaster.actors import SCHEDULER, Role
+    from quartermaster.identity import service
+    from quartermaster.identity.models import Organization
+    from quartermaster.types import SystemClock
+
+    try:
+        role_ = Role(role)
+    except ValueError:
+        fail(f"unknown role '{role}'; use one of buyer, approver, evaluator, supplier, auditor, admin")
+        return
+    with readable_errors():
+        _, db = _database(data_dir, database_url)
+        now = SystemClock().now()
+        with db.unit_of_work() as session:
+            org_id = None
+            if organization:
+                if ":" in organization:
+                    scheme, _, ident = organization.partition(":")
+                    org = session.scalar(select(Organization).where(
+                        Organization.identifier_scheme == scheme, Organization.identifier_id == ident))
+                else:
+                    org = session.get(Organization, organization)
+                if org is None:
+                    fail(f"no organization '{organization}'")
+                    return
+                org_id = org.id
+            user = service.create_user(session, actor=SCHEDULER, now=now, username=username, name=name or username,
+                                       role=role_, organization_id=org_id)
+            token = service.issue_token(session, user=user, now=now, label="cli")
+    typer.echo(json.dumps({"username": username, "role": role, "organization_id": org_id, "token": token}))
+
+
+@users.command("token")
+def users_token(
+    username: str,
+    revoke_others: Annotated[bool, typer.Option("--revoke-others", help="Revoke the user's other tokens")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue a new API token for an existing user (shown once)."""
+    from quartermaster.identity import service
+    from quartermaster.types import SystemClock
+
+    with readable_errors():
+        _, db = _database(data_dir, database_url)
+        now = SystemClock().now()
+        with db.unit_of_work() as session:
+            user = service.find_user(session, username)
+            revoked = service.revoke_tokens(session, user=user, now=now) if revoke_others else 0
+            token = service.issue_token(session, user=user, now=now, label="cli")
+    typer.echo(json.dumps({"username": username, "token": token, "revoked": revoked}))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    scheduler: Annotated[bool, typer.Option(help="Run the deadline scheduler in-process")] = True,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Serve the API (and the in-process scheduler unless --no-scheduler)."""
+    with readable_errors():
+        settings, db = _database(data_dir, database_url)
+    db.dispose()
+    _serve(settings.data_dir, settings.database_url, host, port, scheduler, workers)
+
+
+def _serve(data_dir: Path, database_url: str | None, host: str, port: int, scheduler: bool, workers: int = 1) -> None:
+    import os
+
+    import uvicorn
+
+    os.environ["QM_DATA_DIR"] = str(data_dir)
+    if database_url:
+        os.environ["QM_DATABASE_URL"] = database_url
+    os.environ["QM_RUN_SCHEDULER"] = "true" if scheduler else "false"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run("quartermaster.api.main:app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
+
+
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between scheduler passes")] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help="Apply what is due, then exit")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The production scheduler: applies period ends (catching up after downtime) in a separate process."""
+    import time
+
+    from quartermaster.scheduler import run_due
+    from quartermaster.types import SystemClock
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with readable_errors():
+        _, db = _database(data_dir, database_url)
+        clock = SystemClock()
+        while True:
+            for item in run_due(db, clock):
+                typer.echo(f"{item.due_at.isoformat()} {item.command} {item.object_id}")
+            if once:
+                return
+            time.sleep(interval)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,43 @@
+"""Settings, read from the environment (prefix ``QM_``) or given explicitly; nothing is read at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of a deployment. ``database_url`` wins over ``data_dir``."""
+
+    model_config = SettingsConfigDict(env_prefix="QM_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Embedded database and blobs live here.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; overrides data_dir's SQLite.")
+    blob_backend: str = Field(default="local", description="BlobStore backend: 'local' (disk under data_dir).")
+    blob_dir: Path | None = Field(default=None, description="Directory of the local BlobStore.")
+    codelists_dir: Path | None = Field(
+        default=None, description="Directory with official code lists (cpv2008.csv, fsc_classes.csv, ...)."
+    )
+    ocid_prefix: str = Field(default="ocds-qm0000", description="OCDS ocid prefix of this publisher.")
+    scheduler_interval_seconds: float = Field(default=1.0, gt=0)
+    run_scheduler: bool = Field(default=True, description="Run the in-process scheduler in `serve`/`demo`.")
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest accepted JSON request body.")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted document upload.")
+
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL this deployment uses."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'quartermaster.db').resolve()}"
+
+    def resolved_blob_dir(self) -> Path:
+        """Where the local BlobStore keeps document contents."""
+        return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (CLI flags) taking precedence."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

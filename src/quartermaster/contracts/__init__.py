@@ -1,0 +1,1 @@
+"""Contracts and their implementation: signatures, amendments, deliveries with acceptance, payments."""

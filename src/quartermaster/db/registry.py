@@ -1,0 +1,21 @@
+"""Imports every mapped module so Base.metadata is complete (for Alembic and for tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from quartermaster.db.base import Base
+
+
+def load_models() -> MetaData:
+    """Import all model modules and return the complete metadata."""
+    import quartermaster.awards.models
+    import quartermaster.bids.models
+    import quartermaster.contracts.models
+    import quartermaster.events.models
+    import quartermaster.idempotency.models
+    import quartermaster.identity.models
+    import quartermaster.plans.models
+    import quartermaster.tenders.models  # noqa: F401
+
+    return Base.metadata

@@ -1,0 +1,1 @@
+"""Organizations (OCDS parties), users and API tokens."""

@@ -1,0 +1,222 @@
+"""Use cases for organizations, users and tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quartermaster.actors import Actor, Role
+from quartermaster.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
+from quartermaster.events.service import record_event
+from quartermaster.identifiers import validate_identifier
+from quartermaster.identity.models import ApiToken, Organization, User
+
+TOKEN_PREFIX = "qm_"
+PARTY_ROLES = frozenset({"buyer", "procuringEntity", "supplier", "tenderer", "reviewBody", "payer", "payee"})
+ORG_KINDS = frozenset({"defence_agency", "military_unit", "ministry", "company", "review_body", "other"})
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise PermissionDenied("only an administrator may manage organizations and users", code="auth.admin_only")
+
+
+def create_organization(
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    name: str,
+    identifier_scheme: str,
+    identifier_id: str,
+    kind: str,
+    party_roles: Sequence[str],
+    name_uk: str | None = None,
+    country: str = "UA",
+    region: str | None = None,
+    locality: str | None = None,
+    street_address: str | None = None,
+    postal_code: str | None = None,
+    contact_name: str | None = None,
+    contact_email: str | None = None,
+    contact_phone: str | None = None,
+) -> Organization:
+    """Register a party after validating its identifier (EDRPOU check digit, NCAGE pattern, ...)."""
+    _require_admin(actor)
+    try:
+        ident = validate_identifier(identifier_scheme, identifier_id)
+    except ValueError as exc:
+        raise ValidationFailed(
+            str(exc), errors=[{"field": "identifier_id", "message": str(exc)}], code="organization.bad_identifier"
+        ) from exc
+    bad_roles = sorted(set(party_roles) - PARTY_ROLES)
+    if bad_roles or not party_roles:
+        msg = f"party roles must be some of {sorted(PARTY_ROLES)}"
+        raise ValidationFailed(msg, errors=[{"field": "party_roles", "message": msg}])
+    if kind not in ORG_KINDS:
+        msg = f"kind must be one of {sorted(ORG_KINDS)}"
+        raise ValidationFailed(msg, errors=[{"field": "kind", "message": msg}])
+    dup = session.scalar(
+        select(Organization).where(
+            Organization.identifier_scheme == identifier_scheme, Organization.identifier_id == ident
+        )
+    )
+    if dup is not None:
+        raise Conflict(
+            f"an organization with {identifier_scheme} {ident} already exists",
+            code="organization.duplicate",
+            organization_id=dup.id,
+        )
+    org = Organization(
+        name=name,
+        name_uk=name_uk,
+        identifier_scheme=identifier_scheme,
+        identifier_id=ident,
+        party_roles=sorted(set(party_roles)),
+        kind=kind,
+        country=country,
+        region=region,
+        locality=locality,
+        street_address=street_address,
+        postal_code=postal_code,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        created_at=now,
+    )
+    session.add(org)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="create_organization",
+        event_type="OrganizationRegistered",
+        object_type="organization",
+        object_id=org.id,
+        process_id=None,
+        before=None,
+        after="active",
+        payload={"name": name, "scheme": identifier_scheme, "id": ident, "roles": org.party_roles},
+    )
+    return org
+
+
+def get_organization(session: Session, organization_id: str) -> Organization:
+    """One organization or NotFound."""
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound("organization not found", code="organization.not_found")
+    return org
+
+
+def list_organizations(
+    session: Session, *, after: str | None, limit: int, party_role: str | None = None
+) -> Sequence[Organization]:
+    """Organizations ordered by id, keyset-paged."""
+    stmt = select(Organization).order_by(Organization.id).limit(limit)
+    if after:
+        stmt = stmt.where(Organization.id > after)
+    rows = session.scalars(stmt).all()
+    if party_role:
+        rows = [o for o in rows if party_role in o.party_roles]
+    return rows
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    username: str,
+    name: str,
+    role: Role,
+    organization_id: str | None,
+) -> User:
+    """Create an account; organizational roles need an organization."""
+    _require_admin(actor)
+    if role is Role.SYSTEM:
+        raise ValidationFailed("the system role cannot be given to a person", code="user.bad_role")
+    needs_org = role in (Role.BUYER, Role.APPROVER, Role.EVALUATOR, Role.SUPPLIER)
+    if needs_org and organization_id is None:
+        raise ValidationFailed(
+            f"a {role.value} must belong to an organization",
+            errors=[{"field": "organization_id", "message": "required for this role"}],
+            code="user.organization_required",
+        )
+    if organization_id is not None:
+        get_organization(session, organization_id)
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"username '{username}' is taken", code="user.duplicate")
+    user = User(
+        username=username, name=name, role=role.value, organization_id=organization_id, active=True, created_at=now
+    )
+    session.add(user)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="create_user",
+        event_type="UserCreated",
+        object_type="user",
+        object_id=user.id,
+        process_id=None,
+        before=None,
+        after="active",
+        payload={"username": username, "role": role.value, "organization_id": organization_id},
+    )
+    return user
+
+
+def find_user(session: Session, username: str) -> User:
+    """A user by username or NotFound."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user '{username}'", code="user.not_found")
+    return user
+
+
+def issue_token(session: Session, *, user: User, now: datetime, label: str | None = None) -> str:
+    """Create a token for ``user`` and return it; only its hash is stored, so this is the one time it is seen."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=hash_token(token), prefix=token[:10], label=label, created_at=now
+        )
+    )
+    session.flush()
+    return token
+
+
+def authenticate(session: Session, token: str) -> Actor:
+    """The actor behind a bearer token, or Unauthenticated."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        raise Unauthenticated("malformed token")
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        raise Unauthenticated("unknown or revoked token")
+    return actor_of(row.user)
+
+
+def actor_of(user: User) -> Actor:
+    """The Actor a user acts as."""
+    return Actor(user_id=user.id, name=user.name, role=Role(user.role), organization_id=user.organization_id)
+
+
+def revoke_tokens(session: Session, *, user: User, now: datetime) -> int:
+    """Revoke every live token of ``user``; returns how many."""
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    for row in rows:
+        row.revoked_at = now
+    return len(rows)

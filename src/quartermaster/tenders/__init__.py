@@ -1,0 +1,1 @@
+"""Tenders: the contracting process from notice to award, with lots, items and enquiries."""

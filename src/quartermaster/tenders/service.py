@@ -1,0 +1,654 @@
+"""Tender use cases: prepare, publish, run the periods, take questions, cancel. Services never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from quartermaster.actors import Actor, Role
+from quartermaster.codelists import CodeLists, validate_cpv, validate_currency, validate_nsn, validate_unit
+from quartermaster.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from quartermaster.events.service import record_event
+from quartermaster.rules import ProcedureRules, Rulebook, rulebook_for, rulebook_version
+from quartermaster.tenders import models as m
+from quartermaster.tenders.models import TENDER_MACHINE, Enquiry, Item, Lot, Tender
+from quartermaster.tenders.schemas import LotIn, PublishTender, QuestionIn, TenderCreate, TenderUpdate
+
+BUYER_SIDE = (Role.BUYER, Role.APPROVER, Role.EVALUATOR)
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def can_see_draft(actor: Actor | None, tender: Tender) -> bool:
+    """Drafts are seen by the buyer's own staff and by auditors; everyone else sees published tenders only."""
+    if actor is None:
+        return False
+    if actor.role is Role.AUDITOR or actor.is_system:
+        return True
+    return actor.role in BUYER_SIDE and actor.organization_id == tender.buyer_id
+
+
+def get_tender(session: Session, tender_id: str, *, actor: Actor | None, for_update: bool = False) -> Tender:
+    """A tender visible to ``actor`` (NotFound otherwise, so drafts do not leak their existence)."""
+    stmt = select(Tender).where(Tender.id == tender_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    tender = session.scalar(stmt)
+    if tender is None or (not tender.is_published and not can_see_draft(actor, tender)):
+        raise NotFound("tender not found", code="tender.not_found")
+    return tender
+
+
+@dataclass(frozen=True)
+class TenderFilter:
+    """Filters of the tender list."""
+
+    status: str | None = None
+    procedure: str | None = None
+    buyer_id: str | None = None
+    cpv_prefix: str | None = None
+    published_from: datetime | None = None
+    published_to: datetime | None = None
+
+
+def list_tenders(
+    session: Session, *, actor: Actor | None, flt: TenderFilter, after: str | None, limit: int
+) -> Sequence[Tender]:
+    """Tenders newest first by id order (keyset paging on id), filtered; drafts only for those who may see them."""
+    stmt: Select[tuple[Tender]] = select(Tender).order_by(Tender.id).limit(limit)
+    if after:
+        stmt = stmt.where(Tender.id > after)
+    if flt.status:
+        stmt = stmt.where(Tender.status == flt.status)
+    if flt.procedure:
+        stmt = stmt.where(Tender.procedure == flt.procedure)
+    if flt.buyer_id:
+        stmt = stmt.where(Tender.buyer_id == flt.buyer_id)
+    if flt.cpv_prefix:
+        stmt = stmt.where(Tender.cpv_main.startswith(flt.cpv_prefix, autoescape=True))
+    if flt.published_from:
+        stmt = stmt.where(Tender.published_at >= flt.published_from)
+    if flt.published_to:
+        stmt = stmt.where(Tender.published_at < flt.published_to)
+    if actor is None or not (actor.role is Role.AUDITOR):
+        own_org = actor.organization_id if actor is not None and actor.role in BUYER_SIDE else None
+        stmt = stmt.where((Tender.status != m.DRAFT) | (Tender.buyer_id == own_org))
+    return session.scalars(stmt).all()
+
+
+def allowed_commands(tender: Tender) -> list[str]:
+    """Commands the tender's state allows (before role checks)."""
+    return TENDER_MACHINE.allowed(tender.status)
+
+
+def tender_rules(tender: Tender) -> tuple[Rulebook, ProcedureRules]:
+    """The rulebook version the tender runs under and its procedure's rules."""
+    if tender.rulebook_version is None:
+        raise RuleViolation("tender has no rulebook yet", code="rule.unbound")
+    book = rulebook_version(tender.rulebook_version)
+    return book, book.procedure(tender.procedure)
+
+
+# --- preparing -----------------------------------------------------------------------------------------------
+
+
+def _require_buyer_staff(actor: Actor, tender_buyer_id: str, *roles: Role) -> None:
+    if actor.is_system:
+        return
+    if actor.role not in roles:
+        raise PermissionDenied(
+            f"role '{actor.role}' may not do this", code="auth.role_forbidden", allowed_roles=[r.value for r in roles]
+        )
+    if actor.organization_id != tender_buyer_id:
+        raise PermissionDenied("only the buyer's own staff may do this", code="auth.not_party")
+
+
+def _build_lots(tender: Tender, lots: Sequence[LotIn], lists: CodeLists) -> None:
+    errors: list[dict[str, str]] = []
+    tender.lots.clear()
+    tender.items.clear()
+    item_pos = 0
+    for li, lot_in in enumerate(lots):
+        if lot_in.value.currency != tender.currency:
+            errors.append({"field": f"lots.{li}.value.currency", "message": "all lots must share one currency"})
+        lot = Lot(
+            position=li,
+            title=lot_in.title,
+            description=lot_in.description,
+            value_amount=lot_in.value.amount,
+            currency=lot_in.value.currency,
+            status=m.LOT_ACTIVE,
+        )
+        tender.lots.append(lot)
+        for ii, item_in in enumerate(lot_in.items):
+            where = f"lots.{li}.items.{ii}"
+            nsn = None
+            for field, check in (
+                ("cpv", lambda: validate_cpv(item_in.cpv, lists)),
+                ("unit", lambda: validate_unit(item_in.unit, lists)),
+            ):
+                try:
+                    check()
+                except ValueError as exc:
+                    errors.append({"field": f"{where}.{field}", "message": str(exc)})
+            if item_in.nsn:
+                try:
+                    nsn = validate_nsn(item_in.nsn, lists)
+                except ValueError as exc:
+                    errors.append({"field": f"{where}.nsn", "message": str(exc)})
+            item = Item(
+                position=item_pos,
+                description=item_in.description,
+                cpv=item_in.cpv,
+                nsn=nsn,
+                unit=item_in.unit,
+                quantity=item_in.quantity,
+                delivery_region=item_in.delivery_region,
+                delivery_locality=item_in.delivery_locality,
+                delivery_address=item_in.delivery_address,
+                delivery_date=item_in.delivery_date,
+            )
+            item_pos += 1
+            tender.items.append(item)
+            lot.items.append(item)
+    if errors:
+        raise ValidationFailed("the tender's lots or items are invalid", errors=errors, code="tender.invalid_items")
+    total = sum((lot.value_amount for lot in tender.lots), Decimal(0))
+    tender.value_amount = total
+    tender.cpv_main = tender.items[0].cpv
+
+
+def create_tender(
+    session: Session, *, actor: Actor, now: datetime, spec: TenderCreate, lists: CodeLists
+) -> Tender:
+    """Prepare a draft tender for the actor's organization; validated against code lists, not yet the rulebook."""
+    if actor.role is not Role.BUYER or actor.organization_id is None:
+        raise PermissionDenied("only a buyer may prepare a tender", code="auth.role_forbidden", allowed_roles=["buyer"])
+    currency = spec.lots[0].value.currency
+    try:
+        validate_currency(currency, lists)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), errors=[{"field": "lots.0.value.currency", "message": str(exc)}]) from exc
+    tender = Tender(
+        title=spec.title,
+        description=spec.description,
+        buyer_id=actor.organization_id,
+        procedure=spec.procedure,
+        status=m.DRAFT,
+        category=spec.category,
+        currency=currency,
+        value_amount=Decimal(0),
+        award_criteria=spec.award_criteria,
+        justification=spec.justification,
+        justification_details=spec.justification_details,
+        plan_id=spec.plan_id,
+        framework_id=spec.framework_id,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    _build_lots(tender, spec.lots, lists)
+    session.add(tender)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="create_tender",
+        event_type="TenderCreated",
+        object_type="tender",
+        object_id=tender.id,
+        process_id=tender.id,
+        before=None,
+        after=m.DRAFT,
+        payload=spec.model_dump(mode="json"),
+    )
+    return tender
+
+
+def update_tender(
+    session: Session, *, actor: Actor, now: datetime, tender_id: str, spec: TenderUpdate, lists: CodeLists
+) -> Tender:
+    """Change a draft (the buyer side only)."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="update_tender", actor=actor)
+    _require_buyer_staff(actor, tender.buyer_id, Role.BUYER)
+    changes = spec.model_dump(exclude_unset=True, mode="json")
+    for field in ("title", "description", "category", "award_criteria", "justification", "justification_details"):
+        if field in changes:
+            setattr(tender, field, getattr(spec, field))
+    if spec.lots is not None:
+        tender.currency = spec.lots[0].value.currency
+        _build_lots(tender, spec.lots, lists)
+    tender.updated_at = now
+    _event(session, tender, actor, now, "update_tender", m.DRAFT, changes)
+    return tender
+
+
+def _event(
+    session: Session,
+    tender: Tender,
+    actor: Actor,
+    now: datetime,
+    command: str,
+    before: str,
+    payload: dict[str, Any],
+    *,
+    occurred_at: datetime | None = None,
+) -> None:
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command=command,
+        event_type=TENDER_MACHINE.transitions[command].event,
+        object_type="tender",
+        object_id=tender.id,
+        process_id=tender.id,
+        before=before,
+        after=tender.status,
+        payload=payload,
+        occurred_at=occurred_at,
+    )
+
+
+# --- publishing ----------------------------------------------------------------------------------------------
+
+
+def minimum_periods(book: Rulebook, rules: ProcedureRules, start: datetime) -> dict[str, datetime | None]:
+    """The earliest allowed period ends for a procedure starting at ``start`` (steps run one after another)."""
+    cal = book.calendar()
+    out: dict[str, datetime | None] = {"prequalification_end": None, "enquiry_end": None, "tender_end": None}
+    cursor = start
+    if "prequalification" in rules.steps and rules.prequalification_period:
+        cursor = out["prequalification_end"] = cal.add(cursor, rules.prequalification_period)
+        return out  # the tender period is set when candidates are invited
+    if "enquiries" in rules.steps and rules.enquiry_period:
+        cursor = out["enquiry_end"] = cal.add(cursor, rules.enquiry_period)
+    if "tendering" in rules.steps and rules.tender_period:
+        out["tender_end"] = cal.add(cursor, rules.tender_period)
+    return out
+
+
+def _check_period(
+    book: Rulebook, start: datetime, end: datetime | None, rule: Any, field: str, errors: list[dict[str, str]]
+) -> None:
+    if rule is None:
+        return
+    if end is None:
+        errors.append({"field": field, "message": "required by this procedure"})
+    elif not book.calendar().meets(start, end, rule):
+        earliest = book.calendar().add(start, rule)
+        errors.append(
+            {
+                "field": field,
+                "message": f"must be at least {rule.days} {rule.kind} days after {start.isoformat()} "
+                f"(earliest {earliest.isoformat()}; {rule.source})",
+            }
+        )
+
+
+def publish_tender(
+    session: Session, *, actor: Actor, now: datetime, tender_id: str, periods: PublishTender
+) -> Tender:
+    """Publish a draft under the rulebook in force now; the preparer may not publish their own tender."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="publish_tender", actor=actor)
+    _require_buyer_staff(actor, tender.buyer_id, Role.APPROVER)
+    if actor.user_id == tender.created_by:
+        raise PermissionDenied(
+            "the person who prepared a tender may not approve it", code="tender.separation_of_duties"
+        )
+    book = rulebook_for(now)
+    rules = book.procedure(tender.procedure)
+    _check_publishable(tender, book, rules, now, periods)
+    before = tender.status
+    tender.rulebook_version = book.version
+    tender.published_at = now
+    tender.published_by = actor.user_id
+    tender.updated_at = now
+    tender.prequalification_end = periods.prequalification_end if "prequalification" in rules.steps else None
+    tender.enquiry_end = periods.enquiry_end if "enquiries" in rules.steps else None
+    tender.tender_end = periods.tender_end if "tendering" in rules.steps and not tender.prequalification_end else None
+    if "prequalification" in rules.steps:
+        tender.status = m.PREQUALIFICATION
+    elif "enquiries" in rules.steps:
+        tender.status = m.ENQUIRIES
+    elif "tendering" in rules.steps:
+        tender.status, tender.tender_start = m.TENDERING, now
+    else:
+        tender.status = m.QUALIFICATION  # limited procedures go straight to the award decision
+    _event(
+        session,
+        tender,
+        actor,
+        now,
+        "publish_tender",
+        before,
+        {"rulebook_version": book.version, **periods.model_dump(mode="json")},
+    )
+    return tender
+
+
+def _check_publishable(
+    tender: Tender, book: Rulebook, rules: ProcedureRules, now: datetime, periods: PublishTender
+) -> None:
+    errors: list[dict[str, str]] = []
+    if tender.award_criteria not in rules.award_criteria:
+        errors.append(
+            {"field": "award_criteria", "message": f"{tender.procedure} allows {list(rules.award_criteria)}"}
+        )
+    if rules.justifications and tender.justification not in rules.justifications:
+        errors.append(
+            {"field": "justification", "message": f"required, one of {list(rules.justifications)}"}
+        )
+    if not rules.justifications and tender.justification:
+        errors.append({"field": "justification", "message": f"not used by {tender.procedure}"})
+    if rules.max_value is not None and tender.value_amount > rules.max_value:
+        errors.append({"field": "value", "message": f"{tender.procedure} is limited to {rules.max_value}"})
+    if (tender.framework_id is None) == (tender.procedure == "framework.mini-competition"):
+        errors.append({"field": "framework_id", "message": "a mini-competition, and only one, names its framework"})
+    if "prequalification" in rules.steps:
+        _check_period(book, now, periods.prequalification_end, rules.prequalification_period,
+                      "prequalification_end", errors)
+    else:
+        start = now
+        if "enquiries" in rules.steps:
+            _check_period(book, now, periods.enquiry_end, rules.enquiry_period, "enquiry_end", errors)
+            start = periods.enquiry_end or now
+        if "tendering" in rules.steps:
+            _check_period(book, start, periods.tender_end, rules.tender_period, "tender_end", errors)
+    if errors:
+        raise RuleViolation(
+            f"the tender breaks rulebook {book.version} for '{tender.procedure}'",
+            code="tender.rules_not_met",
+            errors=errors,
+            rulebook_version=book.version,
+        )
+
+
+def cancel_tender(session: Session, *, actor: Actor, now: datetime, tender_id: str, reason: str) -> Tender:
+    """Cancel a tender that has not finished; its open lots are cancelled with it."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="cancel_tender", actor=actor)
+    _require_buyer_staff(actor, tender.buyer_id, Role.APPROVER)
+    before = tender.status
+    tender.status = m.CANCELLED
+    tender.updated_at = now
+    for lot in tender.lots:
+        if lot.status in (m.LOT_ACTIVE, m.LOT_AWARDED):
+            lot.status = m.LOT_CANCELLED
+    _event(session, tender, actor, now, "cancel_tender", before, {"reason": reason})
+    return tender
+
+
+# --- periods (applied by the scheduler at the period's own end time) -------------------------------------------
+
+
+def end_prequalification(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:
+    """Close the call for candidates; the buyer now reviews them."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="end_prequalification", actor=actor)
+    assert tender.prequalification_end is not None
+    _guard_time(tender, "end_prequalification", now, tender.prequalification_end)
+    before, tender.status = tender.status, m.PREQUALIFICATION_REVIEW
+    tender.updated_at = now
+    _event(session, tender, actor, now, "end_prequalification", before, {}, occurred_at=tender.prequalification_end)
+    return tender
+
+
+def end_enquiry_period(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:
+    """Move from the enquiry period into tendering."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="end_enquiry_period", actor=actor)
+    assert tender.enquiry_end is not None
+    _guard_time(tender, "end_enquiry_period", now, tender.enquiry_end)
+    before, tender.status = tender.status, m.TENDERING
+    tender.tender_start = tender.enquiry_end
+    tender.updated_at = now
+    _event(session, tender, actor, now, "end_enquiry_period", before, {}, occurred_at=tender.enquiry_end)
+    return tender
+
+
+def end_tender_period(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:
+    """Close bidding, unless questions are still unanswered: then the period is extended (rulebook)."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="end_tender_period", actor=actor)
+    assert tender.tender_end is not None
+    deadline = tender.tender_end
+    _guard_time(tender, "end_tender_period", now, deadline)
+    book, rules = tender_rules(tender)
+    unanswered = session.scalars(
+        select(Enquiry.id).where(Enquiry.tender_id == tender.id, Enquiry.answer.is_(None))
+    ).all()
+    if unanswered and rules.unanswered_question_extension is not None:
+        tender.tender_end = book.calendar().add(deadline, rules.unanswered_question_extension)
+        payload: dict[str, Any] = {"extended_to": tender.tender_end, "unanswered": list(unanswered)}
+    else:
+        tender.status = m.OPENING
+        payload = {}
+    tender.updated_at = now
+    _event(session, tender, actor, now, "end_tender_period", m.TENDERING, payload, occurred_at=deadline)
+    return tender
+
+
+def _guard_time(tender: Tender, command: str, now: datetime, due: datetime) -> None:
+    if now < due:
+        raise TENDER_MACHINE.refuse(
+            obj_id=tender.id, state=tender.status, command=command, reason=f"the period ends at {due.isoformat()}"
+        )
+
+
+def due_deadlines(session: Session, *, now: datetime, limit: int = 100) -> list[tuple[datetime, str, str]]:
+    """Tender period ends that are due: ``(due_at, command, tender_id)``, oldest first."""
+    due: list[tuple[datetime, str, str]] = []
+    for status, column, command in (
+        (m.PREQUALIFICATION, Tender.prequalification_end, "end_prequalification"),
+        (m.ENQUIRIES, Tender.enquiry_end, "end_enquiry_period"),
+        (m.TENDERING, Tender.tender_end, "end_tender_period"),
+    ):
+        rows = session.execute(
+            select(column, Tender.id).where(Tender.status == status, column <= now).order_by(column).limit(limit)
+        ).all()
+        due.extend((when, command, tid) for when, tid in rows if when is not None)
+    due.sort()
+    return due[:limit]
+
+
+# --- enquiries -----------------------------------------------------------------------------------------------
+
+
+def enquiry_cutoff(tender: Tender) -> datetime | None:
+    """Questions close this long before the tender period ends (rulebook), or None if no cut-off applies."""
+    if tender.tender_end is None:
+        return None
+    book, rules = tender_rules(tender)
+    if rules.enquiry_cutoff is None:
+        return tender.tender_end
+    return book.calendar().subtract(tender.tender_end, rules.enquiry_cutoff)
+
+
+def ask_question(session: Session, *, actor: Actor, now: datetime, tender_id: str, question: QuestionIn) -> Enquiry:
+    """A supplier asks a question while enquiries are open."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="ask_question", actor=actor)
+    cutoff = enquiry_cutoff(tender)
+    if cutoff is not None and now >= cutoff:
+        raise RuleViolation(
+            f"questions closed at {cutoff.isoformat()}", code="tender.enquiries_closed", closed_at=cutoff
+        )
+    if question.lot_id is not None and tender.lot(question.lot_id) is None:
+        raise ValidationFailed("no such lot", errors=[{"field": "lot_id", "message": "not a lot of this tender"}])
+    assert actor.organization_id is not None
+    enquiry = Enquiry(
+        tender_id=tender.id,
+        lot_id=question.lot_id,
+        author_organization_id=actor.organization_id,
+        author_user_id=actor.user_id,
+        title=question.title,
+        description=question.description,
+        asked_at=now,
+    )
+    session.add(enquiry)
+    session.flush()
+    tender.updated_at = now
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="ask_question",
+        event_type="QuestionAsked",
+        object_type="enquiry",
+        object_id=enquiry.id,
+        process_id=tender.id,
+        before=None,
+        after="asked",
+        payload=question.model_dump(mode="json"),
+    )
+    return enquiry
+
+
+def answer_question(
+    session: Session, *, actor: Actor, now: datetime, tender_id: str, enquiry_id: str, answer: str
+) -> Enquiry:
+    """The buyer answers; an answer given after the cut-off extends the tender period (rulebook)."""
+    tender = get_tender(session, tender_id, actor=actor, for_update=True)
+    TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="answer_question", actor=actor)
+    _require_buyer_staff(actor, tender.buyer_id, Role.BUYER)
+    enquiry = session.get(Enquiry, enquiry_id)
+    if enquiry is None or enquiry.tender_id != tender.id:
+        raise NotFound("question not found", code="enquiry.not_found")
+    if enquiry.answer is not None:
+        raise RuleViolation("the question is already answered", code="enquiry.already_answered")
+    enquiry.answer, enquiry.answered_at, enquiry.answered_by = answer, now, actor.user_id
+    payload: dict[str, Any] = {"answer": answer}
+    cutoff = enquiry_cutoff(tender)
+    if tender.status == m.TENDERING and cutoff is not None and now >= cutoff and tender.tender_end is not None:
+        book, rules = tender_rules(tender)
+        if rules.unanswered_question_extension is not None:
+            floor = book.calendar().add(now, rules.unanswered_question_extension)
+            if floor > tender.tender_end:
+                tender.tender_end = floor
+                payload["tender_end_extended_to"] = floor
+    tender.updated_at = now
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="answer_question",
+        event_type="QuestionAnswered",
+        object_type="enquiry",
+        object_id=enquiry.id,
+        process_id=tender.id,
+        before="asked",
+        after="answered",
+        payload=payload,
+    )
+    return enquiry
+
+
+def list_enquiries(session: Session, tender: Tender) -> Sequence[Enquiry]:
+    """Questions of a tender in the order they were asked."""
+    return session.scalars(
+        select(Enquiry).where(Enquiry.tender_id == tender.id).order_by(Enquiry.asked_at, Enquiry.id)
+    ).all()
+
+
+# --- lots and the tender's derived state ---------------------------------------------------------------------
+
+
+def transition_lot(
+    session: Session,
+    *,
+    tender: Tender,
+    lot: Lot,
+    command: str,
+    target: str,
+    actor: Actor,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Move a lot through the lot state machine, with its event."""
+    m.LOT_MACHINE.check_state(obj_id=lot.id, state=lot.status, command=command)
+    before, lot.status = lot.status, target
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command=command,
+        event_type=m.LOT_MACHINE.transitions[command].event,
+        object_type="lot",
+        object_id=lot.id,
+        process_id=tender.id,
+        before=before,
+        after=target,
+        payload=payload or {},
+    )
+
+
+def settle_tender(session: Session, *, tender: Tender, actor: Actor, now: datetime) -> None:
+    """Derive the tender's state from its lots after a lot-level decision (award, failure, completion)."""
+    statuses = [lot.status for lot in tender.lots]
+    active = m.LOT_ACTIVE in statuses
+    awarded = m.LOT_AWARDED in statuses
+    complete = m.LOT_COMPLETE in statuses
+    command: str | None = None
+    target = tender.status
+    if tender.status == m.QUALIFICATION and not active:
+        command, target = ("award_lots", m.AWARDED) if awarded or complete else ("fail_tender", m.UNSUCCESSFUL)
+    elif tender.status == m.AWARDED and active:
+        command, target = "reopen_qualification", m.QUALIFICATION
+    elif tender.status == m.AWARDED and not awarded:
+        command, target = ("complete_tender", m.COMPLETE) if complete else ("fail_tender", m.UNSUCCESSFUL)
+    elif tender.status in (m.OPENING, m.PREQUALIFICATION_REVIEW) and not (active or awarded or complete):
+        command, target = "fail_tender", m.UNSUCCESSFUL
+    if command is None:
+        return
+    TENDER_MACHINE.check_state(obj_id=tender.id, state=tender.status, command=command)
+    before, tender.status = tender.status, target
+    tender.updated_at = now
+    _event(session, tender, actor, now, command, before, {"lots": {lot.id: lot.status for lot in tender.lots}})
+
+
+def advance_tender(
+    session: Session, *, tender: Tender, command: str, target: str, actor: Actor, now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Apply a tender transition decided by another context's command (e.g. open_bids, invite_tenderers)."""
+    tr = TENDER_MACHINE.transitions[command]
+    if target not in tr.targets:
+        raise ValueError(f"{command} cannot lead to {target}")
+    before, tender.status = tender.status, target
+    tender.updated_at = now
+    _event(session, tender, actor, now, command, before, payload or {})
+
+
+def require_buyer_staff(actor: Actor, tender: Tender, *roles: Role) -> None:
+    """PermissionDenied unless the actor is one of ``roles`` in the tender's buying organization."""
+    _require_buyer_staff(actor, tender.buyer_id, *roles)
+
+
+def invite(session: Session, *, tender: Tender, supplier_id: str, now: datetime, basis: str) -> None:
+    """Record that ``supplier_id`` may bid on ``tender``."""
+    session.add(m.Invitation(tender_id=tender.id, supplier_id=supplier_id, invited_at=now, basis=basis))
+
+
+def bidders_restricted(tender: Tender) -> bool:
+    """True when only invited suppliers may bid (after prequalification, or within a framework)."""
+    _, rules = tender_rules(tender)
+    return "prequalification" in rules.steps or tender.framework_id is not None
+
+
+def is_invited(session: Session, *, tender: Tender, supplier_id: str) -> bool:
+    """Whether the supplier holds an invitation to bid."""
+    row = session.scalar(
+        select(m.Invitation.id).where(m.Invitation.tender_id == tender.id, m.Invitation.supplier_id == supplier_id)
+    )
+    return row is not None

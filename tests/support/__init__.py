@@ -1,0 +1,1 @@
+"""Test support: database fixtures, a world of organizations and users, HTTP helpers."""
