@@ -108,9 +108,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, database: Data
 def _include_routers(app: FastAPI) -> None:
     from quartermaster.awards.routes import router as awards
     from quartermaster.bids.routes import router as bids
+    from quartermaster.contracts.routes import router as contracts
+    from quartermaster.documents.routes import router as documents
     from quartermaster.events.routes import router as events
+    from quartermaster.frameworks.routes import router as frameworks
     from quartermaster.identity.routes import router as identity
+    from quartermaster.plans.routes import router as plans
     from quartermaster.tenders.routes import router as tenders
 
-    for router in (identity, tenders, bids, awards, events):
+    for router in (identity, plans, tenders, bids, awards, contracts, frameworks, documents, events):
         app.include_router(router)

@@ -12,7 +12,9 @@ def load_models() -> MetaData:
     import quartermaster.awards.models
     import quartermaster.bids.models
     import quartermaster.contracts.models
+    import quartermaster.documents.models
     import quartermaster.events.models
+    import quartermaster.frameworks.models
     import quartermaster.idempotency.models
     import quartermaster.identity.models
     import quartermaster.plans.models

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 08:11:43.004274
+Create Date: 2026-11-27 08:12:41.159245
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import quartermaster.db.base
-
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,1 @@
+"""Documents: metadata and versions in the database, contents behind the BlobStore port."""

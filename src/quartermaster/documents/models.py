@@ -1,0 +1,3 @@
+"""Documents rows."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Frameworks rows."""
+
+from __future__ import annotations
