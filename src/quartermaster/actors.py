@@ -33,4 +33,6 @@ class Actor:
         return self.role is Role.SYSTEM
 
 
-SCHEDULER = Actor(user_id="system:scheduler", name="Quartermaster scheduler", role=Role.SYSTEM, organization_id=None)
+SCHEDULER = Actor(
+    user_id="system:scheduler", name="Quartermaster scheduler", role=Role.SYSTEM, organization_id=None
+)

@@ -1,16 +1,16 @@
 """The one error tree. Every error has a stable ``code`` and named fields; the API maps classes to HTTP once.
 
-    QMError
-    ├── NotFound                 object absent, or invisible to the caller (never says which)
-    ├── Unauthenticated          no or bad credentials
-    ├── PermissionDenied         authenticated, but the role or party may not do this
-    ├── ValidationFailed         input is well-formed JSON but breaks a field rule (field-level ``errors``)
-    ├── Conflict                 the request clashes with current state
-    │   ├── InvalidTransition    command not allowed in the current state (names state and allowed commands)
-    │   ├── StaleVersion         If-Match does not match the current ETag
-    │   └── IdempotencyMismatch  an Idempotency-Key reused with a different request
-    ├── RuleViolation            the rulebook forbids it (periods, thresholds, criteria, justifications, deadlines)
-    └── PreconditionRequired     an update was sent without If-Match
+QMError
+├── NotFound                 object absent, or invisible to the caller (never says which)
+├── Unauthenticated          no or bad credentials
+├── PermissionDenied         authenticated, but the role or party may not do this
+├── ValidationFailed         input is well-formed JSON but breaks a field rule (field-level ``errors``)
+├── Conflict                 the request clashes with current state
+│   ├── InvalidTransition    command not allowed in the current state (names state and allowed commands)
+│   ├── StaleVersion         If-Match does not match the current ETag
+│   └── IdempotencyMismatch  an Idempotency-Key reused with a different request
+├── RuleViolation            the rulebook forbids it (periods, thresholds, criteria, justifications, deadlines)
+└── PreconditionRequired     an update was sent without If-Match
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ class ValidationFailed(QMError):
     code = "validation.failed"
     title = "Invalid input"
 
-    def __init__(self, message: str, *, errors: Sequence[dict[str, str]] = (), code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, errors: Sequence[dict[str, str]] = (), code: str | None = None
+    ) -> None:
         super().__init__(message, code=code, errors=list(errors))
 
 

@@ -51,7 +51,8 @@ class TestDatabases:
             base = make_url(self.pg)
             name = f"qm_test_{worker_id()}"
             admin = make_engine(base.render_as_string(hide_password=False)).execution_options(
-                isolation_level="AUTOCOMMIT")
+                isolation_level="AUTOCOMMIT"
+            )
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{name}"'))

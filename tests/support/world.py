@@ -49,26 +49,49 @@ class World:
 def build_world(db: Database, now: datetime, n_suppliers: int = 4) -> World:
     """Two buyer organizations with staff, ``n_suppliers`` suppliers with one user each, an auditor, an admin."""
     with db.unit_of_work() as s:
+
         def org(name: str, n: int, kind: str, roles: list[str]) -> str:
             return identity.create_organization(
-                s, actor=SCHEDULER, now=now, name=name, identifier_scheme="UA-EDR", identifier_id=edrpou(n),
-                kind=kind, party_roles=roles, region="Kyiv", locality="Kyiv").id
+                s,
+                actor=SCHEDULER,
+                now=now,
+                name=name,
+                identifier_scheme="UA-EDR",
+                identifier_id=edrpou(n),
+                kind=kind,
+                party_roles=roles,
+                region="Kyiv",
+                locality="Kyiv",
+            ).id
 
         buyer = org("Defence Procurement Agency", 1000001, "defence_agency", ["buyer", "procuringEntity"])
         other = org("State Logistics Operator", 1000002, "defence_agency", ["buyer", "procuringEntity"])
-        suppliers = [org(f"Supplier {i}", 2000000 + i, "company", ["supplier", "tenderer"])
-                     for i in range(n_suppliers)]
+        suppliers = [
+            org(f"Supplier {i}", 2000000 + i, "company", ["supplier", "tenderer"]) for i in range(n_suppliers)
+        ]
         world = World(buyer_org=buyer, other_buyer_org=other, suppliers=suppliers)
         specs: list[tuple[str, Role, str | None]] = [
-            ("buyer", Role.BUYER, buyer), ("buyer2", Role.BUYER, buyer), ("approver", Role.APPROVER, buyer),
-            ("approver2", Role.APPROVER, buyer), ("evaluator", Role.EVALUATOR, buyer),
+            ("buyer", Role.BUYER, buyer),
+            ("buyer2", Role.BUYER, buyer),
+            ("approver", Role.APPROVER, buyer),
+            ("approver2", Role.APPROVER, buyer),
+            ("evaluator", Role.EVALUATOR, buyer),
             ("evaluator2", Role.EVALUATOR, buyer),
-            ("other_buyer", Role.BUYER, other), ("other_approver", Role.APPROVER, other),
-            ("auditor", Role.AUDITOR, None), ("admin", Role.ADMIN, None),
+            ("other_buyer", Role.BUYER, other),
+            ("other_approver", Role.APPROVER, other),
+            ("auditor", Role.AUDITOR, None),
+            ("admin", Role.ADMIN, None),
         ] + [(f"supplier{i}", Role.SUPPLIER, sid) for i, sid in enumerate(suppliers)]
         for username, role, org_id in specs:
-            user = identity.create_user(s, actor=SCHEDULER, now=now, username=username, name=username.title(),
-                                        role=role, organization_id=org_id)
+            user = identity.create_user(
+                s,
+                actor=SCHEDULER,
+                now=now,
+                username=username,
+                name=username.title(),
+                role=role,
+                organization_id=org_id,
+            )
             token = identity.issue_token(s, user=user, now=now)
             world.people[username] = Person(username, role, org_id, token, identity.actor_of(user))
     return world

@@ -101,7 +101,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, database: Data
         return Response(content=f"Quartermaster problem type '{code[:80]}'. See the `detail` member of the "
                                 "response that referred here.", media_type="text/plain")
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
 

@@ -14,10 +14,13 @@ from quartermaster.config import Settings, get_settings
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Directory of the embedded database and blobs (default: var/ or QM_DATA_DIR)."),
+    typer.Option(
+        "--data-dir", help="Directory of the embedded database and blobs (default: var/ or QM_DATA_DIR)."
+    ),
 ]
 DatabaseUrl = Annotated[
-    str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: QM_DATABASE_URL); wins over --data-dir.")
+    str | None,
+    typer.Option("--database-url", help="SQLAlchemy URL (default: QM_DATABASE_URL); wins over --data-dir."),
 ]
 
 T = TypeVar("T")

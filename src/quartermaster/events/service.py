@@ -74,7 +74,9 @@ def record_event(
     return event
 
 
-def process_events(session: Session, process_id: str, *, after_seq: int = 0, limit: int = 500) -> Sequence[Event]:
+def process_events(
+    session: Session, process_id: str, *, after_seq: int = 0, limit: int = 500
+) -> Sequence[Event]:
     """Events of one contracting process, in order."""
     stmt = (
         select(Event)

@@ -27,8 +27,9 @@ router = APIRouter(prefix="/api/v1", tags=["identity"])
 @router.get("/me", response_model=MeRead, summary="Who am I")
 def me(actor: CurrentActor) -> MeRead:
     """The caller behind the bearer token."""
-    return MeRead(user_id=actor.user_id, name=actor.name, role=actor.role.value,
-                  organization_id=actor.organization_id)
+    return MeRead(
+        user_id=actor.user_id, name=actor.name, role=actor.role.value, organization_id=actor.organization_id
+    )
 
 
 @router.get("/organizations", response_model=Page[OrganizationRead], summary="List organizations")
@@ -40,22 +41,31 @@ def list_organizations(
 ) -> Page[OrganizationRead]:
     """Parties are public."""
     rows = list(service.list_organizations(session, after=after, limit=limit, party_role=party_role))
-    return Page[OrganizationRead](data=[OrganizationRead.model_validate(o) for o in rows],
-                                  next=next_cursor(rows, limit))
+    return Page[OrganizationRead](
+        data=[OrganizationRead.model_validate(o) for o in rows], next=next_cursor(rows, limit)
+    )
 
 
-@router.get("/organizations/{organization_id}", response_model=OrganizationRead, summary="Read an organization")
+@router.get(
+    "/organizations/{organization_id}", response_model=OrganizationRead, summary="Read an organization"
+)
 def get_organization(organization_id: str, session: ReadSession) -> OrganizationRead:
     """One party."""
     return OrganizationRead.model_validate(service.get_organization(session, organization_id))
 
 
-@router.post("/organizations", status_code=201, response_model=OrganizationRead, summary="Register an organization")
+@router.post(
+    "/organizations", status_code=201, response_model=OrganizationRead, summary="Register an organization"
+)
 def create_organization(body: OrganizationCreate, cmd: Cmd) -> Response:
     """Administrators register parties; identifiers are validated (EDRPOU check digit, NCAGE pattern)."""
-    return cmd.run(lambda s, now: OrganizationRead.model_validate(service.create_organization(
-        s, actor=cmd.actor, now=now, **body.model_dump())), status_code=201,
-        location=lambda r: f"/api/v1/organizations/{r.id}")
+    return cmd.run(
+        lambda s, now: OrganizationRead.model_validate(
+            service.create_organization(s, actor=cmd.actor, now=now, **body.model_dump())
+        ),
+        status_code=201,
+        location=lambda r: f"/api/v1/organizations/{r.id}",
+    )
 
 
 def _admin(actor: Actor) -> None:
@@ -66,9 +76,20 @@ def _admin(actor: Actor) -> None:
 @router.post("/users", status_code=201, response_model=UserRead, summary="Create a user")
 def create_user(body: UserCreate, cmd: Cmd) -> Response:
     """Administrators create accounts."""
-    return cmd.run(lambda s, now: UserRead.model_validate(service.create_user(
-        s, actor=cmd.actor, now=now, username=body.username, name=body.name, role=body.role,
-        organization_id=body.organization_id)), status_code=201)
+    return cmd.run(
+        lambda s, now: UserRead.model_validate(
+            service.create_user(
+                s,
+                actor=cmd.actor,
+                now=now,
+                username=body.username,
+                name=body.name,
+                role=body.role,
+                organization_id=body.organization_id,
+            )
+        ),
+        status_code=201,
+    )
 
 
 @router.post("/users/{username}/tokens", status_code=201, response_model=TokenIssued, summary="Issue a token")

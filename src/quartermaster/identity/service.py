@@ -16,7 +16,7 @@ from quartermaster.events.service import record_event
 from quartermaster.identifiers import validate_identifier
 from quartermaster.identity.models import ApiToken, Organization, User
 
-TOKEN_PREFIX = "qm_"
+TOKEN_PREFIX = "qm_"  # noqa: S105 - a public prefix, not a secret
 PARTY_ROLES = frozenset({"buyer", "procuringEntity", "supplier", "tenderer", "reviewBody", "payer", "payee"})
 ORG_KINDS = frozenset({"defence_agency", "military_unit", "ministry", "company", "review_body", "other"})
 
@@ -28,7 +28,9 @@ def hash_token(token: str) -> str:
 
 def _require_admin(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.SYSTEM):
-        raise PermissionDenied("only an administrator may manage organizations and users", code="auth.admin_only")
+        raise PermissionDenied(
+            "only an administrator may manage organizations and users", code="auth.admin_only"
+        )
 
 
 def create_organization(
@@ -57,7 +59,9 @@ def create_organization(
         ident = validate_identifier(identifier_scheme, identifier_id)
     except ValueError as exc:
         raise ValidationFailed(
-            str(exc), errors=[{"field": "identifier_id", "message": str(exc)}], code="organization.bad_identifier"
+            str(exc),
+            errors=[{"field": "identifier_id", "message": str(exc)}],
+            code="organization.bad_identifier",
         ) from exc
     bad_roles = sorted(set(party_roles) - PARTY_ROLES)
     if bad_roles or not party_roles:
@@ -159,7 +163,12 @@ def create_user(
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken", code="user.duplicate")
     user = User(
-        username=username, name=name, role=role.value, organization_id=organization_id, active=True, created_at=now
+        username=username,
+        name=name,
+        role=role.value,
+        organization_id=organization_id,
+        active=True,
+        created_at=now,
     )
     session.add(user)
     session.flush()
@@ -216,7 +225,9 @@ def actor_of(user: User) -> Actor:
 
 def revoke_tokens(session: Session, *, user: User, now: datetime) -> int:
     """Revoke every live token of ``user``; returns how many."""
-    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
     for row in rows:
         row.revoked_at = now
     return len(rows)

@@ -26,6 +26,7 @@ log = logging.getLogger("quartermaster.scheduler")
 Handler = Callable[..., object]
 Finder = Callable[..., list[tuple[datetime, str, str]]]
 
+
 def _tender_handler(fn: Callable[..., object]) -> Handler:
     def handle(session: Session, *, actor: Actor, now: datetime, object_id: str) -> object:
         return fn(session, actor=actor, now=now, tender_id=object_id)
