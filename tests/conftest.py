@@ -25,9 +25,11 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday; rulebook 2025.1 is i
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> TestDatabases:
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
     """Per-process source of clean databases."""
-    return TestDatabases(tmp_path_factory.mktemp("db"))
+    dbs = TestDatabases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
 
 
 @pytest.fixture

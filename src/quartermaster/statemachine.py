@@ -29,8 +29,16 @@ def t(command: str, sources: Iterable[str], targets: Iterable[str], event: str, 
 class StateMachine:
     """The transitions of one aggregate type."""
 
-    def __init__(self, name: str, states: Iterable[str], transitions: Iterable[Transition]) -> None:
+    def __init__(
+        self,
+        name: str,
+        states: Iterable[str],
+        transitions: Iterable[Transition],
+        derived: Iterable[str] = (),
+    ) -> None:
         self.name = name
+        # Derived commands happen as consequences of other commands; they are never offered to callers.
+        self.derived = frozenset(derived)
         self.states = frozenset(states)
         self.transitions = {tr.command: tr for tr in transitions}
         for tr in self.transitions.values():
@@ -40,7 +48,7 @@ class StateMachine:
 
     def allowed(self, state: str) -> list[str]:
         """Commands that may start from ``state``."""
-        return sorted(c for c, tr in self.transitions.items() if state in tr.sources)
+        return sorted(c for c, tr in self.transitions.items() if state in tr.sources and c not in self.derived)
 
     def check(self, *, obj_id: str, state: str, command: str, actor: Actor, reason: str = "") -> Transition:
         """Return the transition, or raise PermissionDenied / InvalidTransition."""
@@ -74,5 +82,5 @@ class StateMachine:
         )
 
     def terminal(self) -> frozenset[str]:
-        """States no command leaves."""
-        return frozenset(s for s in self.states if not self.allowed(s))
+        """States no command (offered or derived) leaves."""
+        return frozenset(s for s in self.states if not any(s in tr.sources for tr in self.transitions.values()))

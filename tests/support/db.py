@@ -26,12 +26,14 @@ def pg_url() -> str | None:
 
 
 def worker_id() -> str:
-    """The xdist worker name (gw0, ...) or 'main'."""
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """The xdist worker name (gw0, ...) or the process id, so concurrent runs never share a database."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 class TestDatabases:
     """Hands out clean databases for one test process."""
+
+    __test__ = False  # not a test class, despite the name
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
@@ -60,6 +62,18 @@ class TestDatabases:
             self._pg_engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
             upgrade(self._pg_engine)
         return self._pg_engine
+
+    def close(self) -> None:
+        """Drop this process's PostgreSQL database."""
+        if self._pg_engine is None or self.pg is None:
+            return
+        name = self._pg_engine.url.database
+        self._pg_engine.dispose()
+        admin = make_engine(self.pg).execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        self._pg_engine = None
 
     def url(self) -> str:
         """A URL of a database with the current schema and no rows."""

@@ -27,34 +27,53 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`.
 
 
 class BodyLimit:
-    """Refuse request bodies larger than the limit (413) before they are read into memory."""
+    """Refuse request bodies larger than the limit (413) before they are read into memory.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Document uploads (``POST .../documents``) are streamed to the blob store, so they get ``upload_bytes``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.upload_bytes = max_bytes if upload_bytes is None else upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope["method"] == "POST" and scope["path"].endswith("/documents")
+        limit = self.upload_bytes if upload else self.max_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _too_large(send, self.max_bytes)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
             return
-        seen = 0
+        seen, started, refused = 0, False, False
 
         async def limited() -> Message:
-            nonlocal seen
+            # A streamed body has no Content-Length: count it as it arrives. The framework turns an error raised
+            # while it reads the body into a 400, so answer 413 here and drop whatever the app sends after it.
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
+                    if not started and not refused:
+                        refused = True
+                        await _too_large(send, limit)
                     raise _TooLarge
             return message
 
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, guarded)
         except _TooLarge:
-            await _too_large(send, self.max_bytes)
+            if not started and not refused:
+                await _too_large(send, limit)
 
 
 class _TooLarge(Exception):
@@ -101,7 +120,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, database: Data
         return Response(content=f"Quartermaster problem type '{code[:80]}'. See the `detail` member of the "
                                 "response that referred here.", media_type="text/plain")
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     return app
 
 

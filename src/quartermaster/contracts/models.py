@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quartermaster.actors import Role
@@ -68,6 +68,7 @@ class Contract(Base):
     supplier_signed_by: Mapped[str | None] = mapped_column(String(32))
     supplier_signed_at: Mapped[datetime | None]
     date_signed: Mapped[datetime | None]
+    signed_value_amount: Mapped[Decimal | None]  # the value when both sides signed (amendments never change it)
     status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -77,7 +78,7 @@ class Contract(Base):
         back_populates="contract", cascade="all, delete-orphan", lazy="selectin", order_by="ContractItem.position"
     )
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ContractItem(Base):
@@ -95,6 +96,9 @@ class ContractItem(Base):
     unit: Mapped[str] = mapped_column(String(3))
     quantity: Mapped[Decimal] = mapped_column(Quantity())
     unit_price: Mapped[Decimal]
+    # The unit price when both sides signed. Market-price amendments are capped against it, not against the
+    # current price, so repeated amendments cannot ratchet past the cap (see amendment_rules).
+    original_unit_price: Mapped[Decimal | None]
     currency: Mapped[str] = mapped_column(String(3))
 
     contract: Mapped[Contract] = relationship(back_populates="items")
@@ -104,12 +108,18 @@ class Amendment(Base):
     """A change to an active contract, with a rationale from the closed list."""
 
     __tablename__ = "amendments"
+    __table_args__ = (Index("ix_amendments_contract_number", "contract_id", "number", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the contract
     rationale: Mapped[str] = mapped_column(String(48))
     description: Mapped[str] = mapped_column(Text)
-    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)  # what was asked for
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)  # the terms it replaced: items, value, delivery_due
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)  # the terms it set
+    value_before: Mapped[Decimal]
+    value_after: Mapped[Decimal]
     amended_at: Mapped[datetime]
     amended_by: Mapped[str] = mapped_column(String(32))
 
@@ -118,9 +128,11 @@ class Delivery(Base):
     """Goods or services handed over under a contract, awaiting the buyer's acceptance."""
 
     __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_contract_number", "contract_id", "number", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the contract
     contract_item_id: Mapped[str] = mapped_column(ForeignKey("contract_items.id"))
     quantity: Mapped[Decimal] = mapped_column(Quantity())
     delivered_at: Mapped[datetime]
@@ -136,9 +148,11 @@ class Payment(Base):
     """Money paid to the supplier under a contract."""
 
     __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_contract_number", "contract_id", "number", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the contract
     delivery_id: Mapped[str | None] = mapped_column(ForeignKey("deliveries.id"))
     amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))

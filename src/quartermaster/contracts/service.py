@@ -1,4 +1,9 @@
-"""Contract use cases. ``create_contract`` is called by awards and framework call-offs in their transaction."""
+"""Contract use cases: creation (by awards and framework call-offs), unit prices, signatures, reads.
+
+Amendments live in ``amendments``; deliveries, payments, completion and termination in ``implementation``.
+Every command loads the contract ``with_for_update()``, checks role and state through ``CONTRACT_MACHINE``, checks
+the party, and records an event in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quartermaster.actors import Actor
-from quartermaster.contracts.models import CANCELLED, CONTRACT_MACHINE, PENDING, Contract, ContractItem
+from quartermaster.actors import Actor, Role
+from quartermaster.contracts.models import (
+    ACTIVE,
+    CANCELLED,
+    CONTRACT_MACHINE,
+    PENDING,
+    Amendment,
+    Contract,
+    ContractItem,
+)
+from quartermaster.contracts.schemas import UnitPricesIn
+from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from quartermaster.events.service import record_event
+from quartermaster.tenders import models as tm
+from quartermaster.tenders import service as tenders
+
+CENT = Decimal("0.01")
+Side = Literal["buyer", "supplier"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +57,8 @@ def allocate_unit_prices(total: Decimal, items: Sequence[ItemTerms]) -> list[Dec
     known = sum((i.unit_price * i.quantity for i in items if i.unit_price is not None), Decimal(0))
     open_lines = [i for i in items if i.unit_price is None]
     share = (total - known) / len(open_lines) if open_lines else Decimal(0)
-    cent = Decimal("0.01")
     return [
-        i.unit_price if i.unit_price is not None else (share / i.quantity).quantize(cent, rounding=ROUND_HALF_EVEN)
+        i.unit_price if i.unit_price is not None else (share / i.quantity).quantize(CENT, rounding=ROUND_HALF_EVEN)
         for i in items
     ]
 
@@ -136,3 +156,229 @@ def cancel_contracts_of_award(session: Session, *, actor: Actor, now: datetime, 
             after=CANCELLED,
             payload={"reason": reason, "award_id": award_id},
         )
+
+
+# --- loading, parties, events ----------------------------------------------------------------------------------
+
+
+def load_contract(session: Session, contract_id: str, *, for_update: bool = False) -> Contract:
+    """A contract by id (NotFound otherwise); ``for_update`` takes its row lock and reloads it."""
+    stmt = select(Contract).where(Contract.id == contract_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    contract = session.scalar(stmt)
+    if contract is None:
+        raise NotFound("contract not found", code="contract.not_found")
+    return contract
+
+
+def require_party(actor: Actor, contract: Contract, side: Side, *roles: Role) -> None:
+    """PermissionDenied unless the actor holds one of ``roles`` in the contract's ``side`` organization."""
+    if actor.role not in roles:
+        raise PermissionDenied(
+            f"role '{actor.role}' may not do this", code="auth.role_forbidden", allowed_roles=[r.value for r in roles]
+        )
+    if actor.organization_id != (contract.buyer_id if side == "buyer" else contract.supplier_id):
+        raise PermissionDenied(f"only the contract's {side} may do this", code="auth.not_party", side=side)
+
+
+def contract_event(
+    session: Session,
+    *,
+    contract: Contract,
+    actor: Actor,
+    now: datetime,
+    command: str,
+    before: str,
+    payload: dict[str, Any],
+) -> None:
+    """Touch the contract (its version moves) and append the command's event."""
+    contract.updated_at = now
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command=command,
+        event_type=CONTRACT_MACHINE.transitions[command].event,
+        object_type="contract",
+        object_id=contract.id,
+        process_id=contract.tender_id or contract.framework_id,
+        before=before,
+        after=contract.status,
+        payload=payload,
+    )
+    session.flush()  # the returned contract then carries its new version (the ETag callers hand out)
+
+
+def allowed_commands(contract: Contract) -> list[str]:
+    """Commands the contract's state allows (before role and party checks)."""
+    return CONTRACT_MACHINE.allowed(contract.status)
+
+
+def lines_total(contract: Contract) -> Decimal:
+    """Sum of quantity × unit price over the contract's lines."""
+    return sum((i.quantity * i.unit_price for i in contract.items), Decimal(0))
+
+
+# --- before signature ------------------------------------------------------------------------------------------
+
+
+def set_unit_prices(session: Session, *, actor: Actor, now: datetime, contract_id: str, spec: UnitPricesIn) -> Contract:
+    """The supplier prices every line before anyone signs; the lines must add up to the contract value exactly."""
+    contract = load_contract(session, contract_id, for_update=True)
+    CONTRACT_MACHINE.check(obj_id=contract.id, state=contract.status, command="set_unit_prices", actor=actor)
+    require_party(actor, contract, "supplier", Role.SUPPLIER)
+    if contract.buyer_signed_at is not None or contract.supplier_signed_at is not None:
+        raise Conflict("unit prices are fixed once a side has signed", code="contract.already_signed")
+    items = {i.id: i for i in contract.items}
+    errors: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for n, line in enumerate(spec.items):
+        if line.contract_item_id not in items:
+            errors.append({"field": f"items.{n}.contract_item_id", "message": "not a line of this contract"})
+        elif line.contract_item_id in seen:
+            errors.append({"field": f"items.{n}.contract_item_id", "message": "priced twice"})
+        seen.add(line.contract_item_id)
+        if line.unit_price.currency != contract.currency:
+            errors.append({"field": f"items.{n}.unit_price.currency", "message": f"must be {contract.currency}"})
+    if missing := sorted(set(items) - seen):
+        errors.append({"field": "items", "message": f"every line needs a price; missing {missing}"})
+    if errors:
+        raise ValidationFailed("the unit prices do not fit the contract", errors=errors)
+    prices = {line.contract_item_id: line.unit_price.amount for line in spec.items}
+    total = sum((items[k].quantity * p for k, p in prices.items()), Decimal(0))
+    if total != contract.value_amount:
+        raise ValidationFailed(
+            f"the lines add up to {total}, not the contract value {contract.value_amount}",
+            code="contract.unit_prices_mismatch",
+            errors=[
+                {
+                    "field": "items",
+                    "message": f"sum of quantity × unit_price is {total}; it must equal {contract.value_amount}",
+                }
+            ],
+        )
+    before = {k: i.unit_price for k, i in items.items()}
+    for k, price in prices.items():
+        items[k].unit_price = price
+    contract_event(
+        session,
+        contract=contract,
+        actor=actor,
+        now=now,
+        command="set_unit_prices",
+        before=PENDING,
+        payload={"unit_prices": prices, "before": before},
+    )
+    return contract
+
+
+def sign_contract(session: Session, *, actor: Actor, now: datetime, contract_id: str) -> Contract:
+    """One side signs after the standstill; once both have, the contract is active and its lot complete."""
+    peek = load_contract(session, contract_id)
+    # Lock the tender before the contract: awards take the same order, so the two never deadlock.
+    tender = tenders.get_tender(session, peek.tender_id, actor=actor, for_update=True) if peek.tender_id else None
+    contract = load_contract(session, contract_id, for_update=True)
+    CONTRACT_MACHINE.check(obj_id=contract.id, state=contract.status, command="sign_contract", actor=actor)
+    side: Side = "buyer" if actor.role is Role.APPROVER else "supplier"
+    require_party(actor, contract, side, Role.APPROVER if side == "buyer" else Role.SUPPLIER)
+    if contract.not_before is not None and now < contract.not_before:
+        raise RuleViolation(
+            f"the standstill period runs until {contract.not_before.isoformat()}; "
+            "the contract cannot be signed before then",
+            code="contract.standstill",
+            not_before=contract.not_before,
+        )
+    already = contract.buyer_signed_by if side == "buyer" else contract.supplier_signed_by
+    if already is not None:
+        raise Conflict(f"the {side} has already signed", code="contract.already_signed", side=side, signed_by=already)
+    if (total := lines_total(contract)) != contract.value_amount:
+        raise RuleViolation(
+            f"the unit prices add up to {total}, not the contract value {contract.value_amount}; "
+            "the supplier must set unit prices first",
+            code="contract.unit_prices_mismatch",
+        )
+    if side == "buyer":
+        contract.buyer_signed_by, contract.buyer_signed_at = actor.user_id, now
+    else:
+        contract.supplier_signed_by, contract.supplier_signed_at = actor.user_id, now
+    both = contract.buyer_signed_by is not None and contract.supplier_signed_by is not None
+    if both:
+        contract.status, contract.date_signed = ACTIVE, now
+        contract.signed_value_amount = contract.value_amount
+        for item in contract.items:
+            item.original_unit_price = item.unit_price
+    contract_event(
+        session,
+        contract=contract,
+        actor=actor,
+        now=now,
+        command="sign_contract",
+        before=PENDING,
+        payload={"side": side, "signed_by": actor.user_id, "active": both},
+    )
+    if both and tender is not None and contract.lot_id is not None:
+        lot = tender.lot(contract.lot_id)
+        if lot is None:
+            raise NotFound("lot not found", code="lot.not_found")
+        tenders.transition_lot(
+            session,
+            tender=tender,
+            lot=lot,
+            command="complete_lot",
+            target=tm.LOT_COMPLETE,
+            actor=actor,
+            now=now,
+            payload={"contract_id": contract.id},
+        )
+        tenders.settle_tender(session, tender=tender, actor=actor, now=now)
+    return contract
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractFilter:
+    """Filters of the contract list."""
+
+    status: str | None = None
+    buyer_id: str | None = None
+    supplier_id: str | None = None
+    tender_id: str | None = None
+
+
+def get_contract(session: Session, *, actor: Actor | None, contract_id: str) -> Contract:
+    """One contract. Contracts are public from creation: the award that drafts them is public."""
+    return load_contract(session, contract_id)
+
+
+def list_contracts(
+    session: Session, *, actor: Actor | None, flt: ContractFilter, after: str | None, limit: int
+) -> Sequence[Contract]:
+    """Contracts in id order (keyset paging on id), filtered."""
+    stmt = select(Contract).order_by(Contract.id).limit(limit)
+    if after:
+        stmt = stmt.where(Contract.id > after)
+    for column, value in (
+        (Contract.status, flt.status),
+        (Contract.buyer_id, flt.buyer_id),
+        (Contract.supplier_id, flt.supplier_id),
+        (Contract.tender_id, flt.tender_id),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    return session.scalars(stmt).all()
+
+
+def list_amendments(
+    session: Session, *, actor: Actor | None, contract_id: str, after: int, limit: int
+) -> Sequence[Amendment]:
+    """Amendments of a contract in order, after number ``after``."""
+    contract = load_contract(session, contract_id)
+    return session.scalars(
+        select(Amendment)
+        .where(Amendment.contract_id == contract.id, Amendment.number > after)
+        .order_by(Amendment.number)
+        .limit(limit)
+    ).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Numeric, String, TypeDecorator
@@ -54,13 +54,16 @@ class Amount(TypeDecorator[Decimal]):
             return dialect.type_descriptor(String(40))
         return dialect.type_descriptor(Numeric(20, 2))
 
+    places = Decimal("0.01")
+
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
-        """Store exact values."""
+        """Store exact values at the column's scale, so every engine returns the same digits."""
         if value is None:
             return None
         if isinstance(value, float):
             raise TypeError("float given to a money column")
-        return str(Decimal(value)) if dialect.name == "sqlite" else Decimal(value)
+        exact = Decimal(value).quantize(self.places, rounding=ROUND_HALF_EVEN)
+        return str(exact) if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         """Always Decimal."""
@@ -72,6 +75,7 @@ class Quantity(Amount):
 
     impl = Numeric(20, 3)
     cache_ok = True
+    places = Decimal("0.001")
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         """As Amount, with three decimals on real engines."""

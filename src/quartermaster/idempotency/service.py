@@ -23,6 +23,12 @@ def lookup(session: Session, *, actor_id: str, key: str, request_hash: str) -> I
     return rec
 
 
+def recorded(session: Session, *, actor_id: str, key: str) -> bool:
+    """Whether a response is already stored for this caller's key (whatever request produced it)."""
+    stmt = select(IdempotencyRecord.id).where(IdempotencyRecord.actor_id == actor_id, IdempotencyRecord.key == key)
+    return session.scalar(stmt) is not None
+
+
 def store(
     session: Session,
     *,

@@ -34,7 +34,7 @@ class Plan(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     buyer_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer, index=True)
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     budget_line: Mapped[str] = mapped_column(String(120))  # e.g. KPKVK 2101020 (budget programme code)
@@ -43,13 +43,21 @@ class Plan(Base):
     category: Mapped[str] = mapped_column(String(16))
     value_amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
-    cpv_main: Mapped[str] = mapped_column(String(10))
+    cpv_main: Mapped[str] = mapped_column(String(10), index=True)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     tender_start: Mapped[datetime | None]  # planned start of the procedure
     status: Mapped[str] = mapped_column(String(16), default=PLAN_DRAFT)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    published_by: Mapped[str | None] = mapped_column(String(32))
+    published_at: Mapped[datetime | None]  # set once; a plan is public from then on, even when cancelled later
+    status_reason: Mapped[str | None] = mapped_column(Text)  # why it was cancelled
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_published(self) -> bool:
+        """True once an approver has published the plan (cancelling it later does not hide it again)."""
+        return self.published_at is not None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from quartermaster.actors import SCHEDULER, Actor
 from quartermaster.db.tx import Database
 from quartermaster.errors import InvalidTransition, NotFound
+from quartermaster.frameworks import service as frameworks
 from quartermaster.tenders import service as tenders
 from quartermaster.types import Clock
 
@@ -38,9 +39,10 @@ HANDLERS: dict[str, Handler] = {
     "end_prequalification": _tender_handler(tenders.end_prequalification),
     "end_enquiry_period": _tender_handler(tenders.end_enquiry_period),
     "end_tender_period": _tender_handler(tenders.end_tender_period),
+    "expire_framework": frameworks.expire_framework,
 }
 
-FINDERS: list[Finder] = [tenders.due_deadlines]
+FINDERS: list[Finder] = [tenders.due_deadlines, frameworks.due_framework_expiries]
 
 
 def register(command: str, handler: Handler, finder: Finder | None = None) -> None:

@@ -30,11 +30,13 @@ CANCELLED = "cancelled"
 LIVE = (PREQUALIFICATION, PREQUALIFICATION_REVIEW, ENQUIRIES, TENDERING, OPENING, NEGOTIATION, QUALIFICATION, AWARDED)
 FIRST_STATES = (PREQUALIFICATION, ENQUIRIES, TENDERING, QUALIFICATION)
 
+DERIVED_COMMANDS = frozenset({"award_lots", "reopen_qualification", "complete_tender", "fail_tender"})
+
 TENDER_MACHINE = StateMachine(
     "tender",
     (DRAFT, *LIVE, COMPLETE, UNSUCCESSFUL, CANCELLED),
     [
-        t("update_tender", [DRAFT], [DRAFT], "TenderUpdated", B),
+        t("update_tender", [DRAFT], [DRAFT], "TenderUpdated", B, A),
         t("publish_tender", [DRAFT], FIRST_STATES, "TenderPublished", A),
         t("end_prequalification", [PREQUALIFICATION], [PREQUALIFICATION_REVIEW], "PrequalificationEnded", SYS),
         t("invite_tenderers", [PREQUALIFICATION_REVIEW], [TENDERING, UNSUCCESSFUL], "TenderersInvited", A),
@@ -52,9 +54,10 @@ TENDER_MACHINE = StateMachine(
         t("fail_tender", [PREQUALIFICATION_REVIEW, OPENING, QUALIFICATION, AWARDED], [UNSUCCESSFUL],
           "TenderUnsuccessful", A, E, SYS),
     ],
+    derived=DERIVED_COMMANDS,
 )
 
-DERIVED_COMMANDS = frozenset({"award_lots", "reopen_qualification", "complete_tender", "fail_tender"})
+
 
 LOT_ACTIVE, LOT_AWARDED, LOT_COMPLETE = "active", "awarded", "complete"
 LOT_UNSUCCESSFUL, LOT_CANCELLED = "unsuccessful", "cancelled"

@@ -14,13 +14,16 @@ from sqlalchemy.orm import Session
 from quartermaster.actors import Actor, Role
 from quartermaster.codelists import CodeLists, validate_cpv, validate_currency, validate_nsn, validate_unit
 from quartermaster.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
+from quartermaster.events.models import Event
 from quartermaster.events.service import record_event
+from quartermaster.plans import service as plans
 from quartermaster.rules import ProcedureRules, Rulebook, rulebook_for, rulebook_version
 from quartermaster.tenders import models as m
 from quartermaster.tenders.models import TENDER_MACHINE, Enquiry, Item, Lot, Tender
 from quartermaster.tenders.schemas import LotIn, PublishTender, QuestionIn, TenderCreate, TenderUpdate
 
 BUYER_SIDE = (Role.BUYER, Role.APPROVER, Role.EVALUATOR)
+PREPARERS = (Role.BUYER, Role.APPROVER)
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -35,11 +38,19 @@ def can_see_draft(actor: Actor | None, tender: Tender) -> bool:
     return actor.role in BUYER_SIDE and actor.organization_id == tender.buyer_id
 
 
-def get_tender(session: Session, tender_id: str, *, actor: Actor | None, for_update: bool = False) -> Tender:
-    """A tender visible to ``actor`` (NotFound otherwise, so drafts do not leak their existence)."""
+def get_tender(
+    session: Session, tender_id: str, *, actor: Actor | None, for_update: bool = False, for_share: bool = False
+) -> Tender:
+    """A tender visible to ``actor`` (NotFound otherwise, so drafts do not leak their existence).
+
+    ``for_update`` locks the row for a state change; ``for_share`` lets many bids proceed together while holding
+    off a state change (the period end, the opening) until they commit.
+    """
     stmt = select(Tender).where(Tender.id == tender_id)
     if for_update:
         stmt = stmt.with_for_update()
+    elif for_share:
+        stmt = stmt.with_for_update(read=True)
     tender = session.scalar(stmt)
     if tender is None or (not tender.is_published and not can_see_draft(actor, tender)):
         raise NotFound("tender not found", code="tender.not_found")
@@ -62,7 +73,7 @@ def list_tenders(
     session: Session, *, actor: Actor | None, flt: TenderFilter, after: str | None, limit: int
 ) -> Sequence[Tender]:
     """Tenders newest first by id order (keyset paging on id), filtered; drafts only for those who may see them."""
-    stmt: Select[tuple[Tender]] = select(Tender).order_by(Tender.id).limit(limit)
+    stmt: Select[Tender] = select(Tender).order_by(Tender.id).limit(limit)
     if after:
         stmt = stmt.where(Tender.id > after)
     if flt.status:
@@ -168,9 +179,15 @@ def _build_lots(tender: Tender, lots: Sequence[LotIn], lists: CodeLists) -> None
 def create_tender(
     session: Session, *, actor: Actor, now: datetime, spec: TenderCreate, lists: CodeLists
 ) -> Tender:
-    """Prepare a draft tender for the actor's organization; validated against code lists, not yet the rulebook."""
-    if actor.role is not Role.BUYER or actor.organization_id is None:
-        raise PermissionDenied("only a buyer may prepare a tender", code="auth.role_forbidden", allowed_roles=["buyer"])
+    """Prepare a draft tender for the actor's organization; validated against code lists, not yet the rulebook.
+
+    Buyers prepare; an approver may prepare too (a small unit's officer), but then another approver publishes.
+    """
+    if actor.role not in PREPARERS or actor.organization_id is None:
+        raise PermissionDenied("only a buyer or an approver may prepare a tender", code="auth.role_forbidden",
+                               allowed_roles=[r.value for r in PREPARERS])
+    if spec.plan_id is not None:  # a tender may only follow its own buyer's published plan
+        plans.require_plan_for_tender(session, plan_id=spec.plan_id, buyer_id=actor.organization_id)
     currency = spec.lots[0].value.currency
     try:
         validate_currency(currency, lists)
@@ -219,7 +236,7 @@ def update_tender(
     """Change a draft (the buyer side only)."""
     tender = get_tender(session, tender_id, actor=actor, for_update=True)
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="update_tender", actor=actor)
-    _require_buyer_staff(actor, tender.buyer_id, Role.BUYER)
+    _require_buyer_staff(actor, tender.buyer_id, *PREPARERS)
     changes = spec.model_dump(exclude_unset=True, mode="json")
     for field in ("title", "description", "category", "award_criteria", "justification", "justification_details"):
         if field in changes:
@@ -257,6 +274,7 @@ def _event(
         payload=payload,
         occurred_at=occurred_at,
     )
+    session.flush()  # bumps the version counter now, so the ETag a command returns is the new one
 
 
 # --- publishing ----------------------------------------------------------------------------------------------
@@ -295,6 +313,14 @@ def _check_period(
         )
 
 
+def preparers(session: Session, tender: Tender) -> set[str]:
+    """Everyone who wrote the draft: its creator and every editor (read from the tender's events)."""
+    editors = session.scalars(
+        select(Event.actor_id).where(Event.object_id == tender.id, Event.command == "update_tender")
+    ).all()
+    return {tender.created_by, *editors}
+
+
 def publish_tender(
     session: Session, *, actor: Actor, now: datetime, tender_id: str, periods: PublishTender
 ) -> Tender:
@@ -302,7 +328,7 @@ def publish_tender(
     tender = get_tender(session, tender_id, actor=actor, for_update=True)
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="publish_tender", actor=actor)
     _require_buyer_staff(actor, tender.buyer_id, Role.APPROVER)
-    if actor.user_id == tender.created_by:
+    if actor.user_id in preparers(session, tender):
         raise PermissionDenied(
             "the person who prepared a tender may not approve it", code="tender.separation_of_duties"
         )
@@ -380,11 +406,12 @@ def cancel_tender(session: Session, *, actor: Actor, now: datetime, tender_id: s
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="cancel_tender", actor=actor)
     _require_buyer_staff(actor, tender.buyer_id, Role.APPROVER)
     before = tender.status
+    for lot in tender.lots:  # each lot's change is an event of its own, like every other state change
+        if lot.status in m.LOT_MACHINE.transitions["cancel_lot"].sources:
+            transition_lot(session, tender=tender, lot=lot, command="cancel_lot", target=m.LOT_CANCELLED,
+                           actor=actor, now=now, payload={"reason": reason})
     tender.status = m.CANCELLED
     tender.updated_at = now
-    for lot in tender.lots:
-        if lot.status in (m.LOT_ACTIVE, m.LOT_AWARDED):
-            lot.status = m.LOT_CANCELLED
     _event(session, tender, actor, now, "cancel_tender", before, {"reason": reason})
     return tender
 
