@@ -159,6 +159,15 @@ def worker(
             time.sleep(interval)
 
 
+def _register_demo_commands() -> None:
+    from quartermaster.cli import demo
+
+    demo.register(app)
+
+
+_register_demo_commands()  # `seed` and `demo` live in cli/demo.py
+
+
 def run() -> None:
     """Console-script entry point."""
     app()
