@@ -19,8 +19,8 @@ from quartermaster.codelists import CodeLists
 from quartermaster.config import Settings
 from quartermaster.db.tx import Database
 from quartermaster.errors import PreconditionRequired, Unauthenticated, ValidationFailed
-from quartermaster.identity import service as identity
 from quartermaster.idempotency import service as idem
+from quartermaster.identity import service as identity
 from quartermaster.types import Clock
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -92,6 +92,15 @@ def install(app: FastAPI) -> None:
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
         return problem(request, status=409, code="conflict.concurrent_update", title="Concurrent update",
                        detail="the record was changed by another request at the same time; read it again and retry")
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schemas let through (PostgreSQL stores no NUL character in text):
+        # the input is at fault. A path with such a character names nothing.
+        if "\x00" in request.url.path:
+            return problem(request, status=404, code="not_found", title="Not found", detail="no such resource")
+        return problem(request, status=422, code="validation.unstorable", title="Invalid input",
+                       detail="a value in the request cannot be stored (for example a NUL character in text)")
 
     @app.exception_handler(OperationalError)
     async def _db_busy(request: Request, exc: OperationalError) -> JSONResponse:

@@ -95,6 +95,14 @@ def opening_values(values: Sequence[tuple[str, Decimal, str]]) -> list[dict[str,
     ]
 
 
+def _require_tendering(tender: Tender, command: str) -> None:
+    # A pending bid outlives its tender period (closed, cancelled): only a tendering tender takes changes to it.
+    if tender.status != tm.TENDERING:
+        raise TENDER_MACHINE.refuse(
+            obj_id=tender.id, state=tender.status, command=command, reason="bids change only while tendering"
+        )
+
+
 def _check_deadline(tender: Tender, now: datetime) -> None:
     if tender.tender_end is None or now >= tender.tender_end:
         raise RuleViolation(
@@ -107,12 +115,9 @@ def submit_bid(
 ) -> tuple[Bid, Event]:
     """Accept a bid strictly before the tender period ends; one bid per supplier per tender."""
     supplier_id = _supplier(actor)
-    tender = tenders.get_tender(session, tender_id, actor=actor)
+    tender = tenders.get_tender(session, tender_id, actor=actor, for_share=True)
     BID_MACHINE.check(obj_id="new", state="none", command="submit_bid", actor=actor)
-    if tender.status != tm.TENDERING:
-        raise TENDER_MACHINE.refuse(
-            obj_id=tender.id, state=tender.status, command="submit_bid", reason="bids are accepted while tendering"
-        )
+    _require_tendering(tender, "submit_bid")
     _check_deadline(tender, now)
     if tenders.bidders_restricted(tender) and not tenders.is_invited(session, tender=tender, supplier_id=supplier_id):
         raise PermissionDenied("only invited suppliers may bid on this tender", code="bid.not_invited")
@@ -137,12 +142,13 @@ def submit_bid(
             for v in values
         ],
     )
+    sealed = _sealed(bid, values)  # sets the salt before the INSERT: no extra UPDATE, no version bump
     session.add(bid)
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent twin won the unique index
         raise Conflict("this supplier already has a bid on the tender", code="bid.duplicate") from exc
-    event = _bid_event(session, bid, actor, now, "submit_bid", None, _sealed(bid, values))
+    event = _bid_event(session, bid, actor, now, "submit_bid", None, sealed)
     return bid, event
 
 
@@ -163,6 +169,7 @@ def amend_bid(
     """Replace a pending bid's prices before the deadline."""
     bid, tender = _own_bid(session, actor, bid_id)
     BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="amend_bid", actor=actor)
+    _require_tendering(tender, "amend_bid")
     _check_deadline(tender, now)
     _check_values(tender, values)
     bid.values.clear()
@@ -180,6 +187,7 @@ def withdraw_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str) 
     """Withdraw a pending bid before the deadline."""
     bid, tender = _own_bid(session, actor, bid_id)
     BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="withdraw_bid", actor=actor)
+    _require_tendering(tender, "withdraw_bid")
     _check_deadline(tender, now)
     bid.status, bid.updated_at = WITHDRAWN, now
     _bid_event(session, bid, actor, now, "withdraw_bid", PENDING, {})

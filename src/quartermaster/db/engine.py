@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 WRITE = "qm_write"
 
@@ -19,18 +19,22 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo=echo)
     if parsed.drivername == "postgresql":  # default to psycopg 3
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, echo=echo)
+    # No pre-ping: it costs a round trip on every checkout; stale connections are recycled instead.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800, echo=echo)
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    memory = not parsed.database or parsed.database == ":memory:"
     engine = create_engine(
         url,
         echo=echo,
-        # One connection per checkout keeps file locks short-lived; WAL lets readers run beside the writer.
-        poolclass=NullPool,
+        # Pooled connections: opening one per transaction costs a connect, the PRAGMAs and, when the last one
+        # closes, a WAL checkpoint with an fsync. WAL lets pooled readers run beside the single writer.
+        poolclass=NullPool if memory else QueuePool,
+        **({} if memory else {"pool_size": 8, "max_overflow": 24}),
         connect_args={"check_same_thread": False, "timeout": 30},
     )
 

@@ -6,13 +6,14 @@ when it raises, so a command's change, its event and its idempotency record land
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from quartermaster.db.engine import WRITE
+from quartermaster.db.engine import WRITE, is_sqlite
 
 
 class Database:
@@ -22,10 +23,21 @@ class Database:
         self.engine = engine
         self._write = sessionmaker(bind=engine.execution_options(**{WRITE: True}), expire_on_commit=False)
         self._read = sessionmaker(bind=engine, expire_on_commit=False)
+        # SQLite admits one writer at a time. Queueing this process's writers on a lock, rather than letting them
+        # all sleep in SQLite's busy handler (which backs off in growing steps), keeps tail latency low; other
+        # processes (a separate worker) are still serialised by SQLite itself through busy_timeout.
+        self._writer_lock: threading.RLock | None = threading.RLock() if is_sqlite(engine) else None
+
+    def _writer(self, write: bool) -> AbstractContextManager[object]:
+        return self._writer_lock if write and self._writer_lock is not None else nullcontext()
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
         """Yield a session; commit on success, roll back on any exception."""
+        with self._writer(write):
+            yield from self._transaction(write)
+
+    def _transaction(self, write: bool) -> Iterator[Session]:
         session = (self._write if write else self._read)()
         try:
             yield session

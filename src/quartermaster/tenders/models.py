@@ -115,7 +115,7 @@ class Tender(Base):
         back_populates="tender", order_by="Lot.position", cascade="all, delete-orphan", lazy="selectin"
     )
     items: Mapped[list[Item]] = relationship(
-        back_populates="tender", order_by="Item.position", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="tender", order_by="Item.position", cascade="all, delete-orphan", lazy="select"
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
@@ -146,7 +146,7 @@ class Lot(Base):
 
     tender: Mapped[Tender] = relationship(back_populates="lots")
     items: Mapped[list[Item]] = relationship(
-        back_populates="lot", order_by="Item.position", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="lot", order_by="Item.position", cascade="all, delete-orphan", lazy="select"
     )
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from quartermaster.actors import Actor, Role
 from quartermaster.codelists import CodeLists, validate_cpv, validate_currency, validate_nsn, validate_unit
@@ -73,7 +73,7 @@ def list_tenders(
     session: Session, *, actor: Actor | None, flt: TenderFilter, after: str | None, limit: int
 ) -> Sequence[Tender]:
     """Tenders newest first by id order (keyset paging on id), filtered; drafts only for those who may see them."""
-    stmt: Select[Tender] = select(Tender).order_by(Tender.id).limit(limit)
+    stmt: Select[Tender] = select(Tender).options(selectinload(Tender.items)).order_by(Tender.id).limit(limit)
     if after:
         stmt = stmt.where(Tender.id > after)
     if flt.status:

@@ -1,0 +1,357 @@
+"""`make bench`: service-layer lifecycles per second and HTTP bid throughput beside the framework ceiling.
+
+One run measures everything on SQLite (file, WAL) and PostgreSQL so that the ratios compare like with like:
+
+    python bench/run.py                  # full run, < 5 minutes
+    python bench/run.py --quick          # smoke run, short durations
+    python bench/run.py --sqlite-only --json results.json
+
+Everything runs on 127.0.0.1. Temporary files, the scratch PostgreSQL database (``qm_bench``) and every child
+process are removed on exit, on Ctrl-C, on SIGTERM and when the time budget (--budget) runs out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from quartermaster.db.engine import make_engine
+from quartermaster.db.migrate import upgrade
+from quartermaster.db.tx import Database
+from quartermaster.types import FixedClock
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import http_bench  # noqa: E402  (sibling script modules)
+import lifecycle  # noqa: E402
+
+ROOT = HERE.parent
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+SCRATCH = "qm_bench"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday under rulebook 2025.1, as in the tests
+TARGET_RATIO, TARGET_P99_MS = 0.30, 100.0
+console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+class OutOfTime(Exception):
+    """The benchmark's time budget ran out."""
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    if signum == signal.SIGALRM:
+        raise OutOfTime("time budget exhausted")
+    raise KeyboardInterrupt  # SIGTERM: unwind through every finally block like Ctrl-C
+
+
+def git_commit() -> str:
+    """The checked-out commit, read from .git without running git."""
+    git = ROOT / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head[:12]
+        ref = head[5:]
+        if (git / ref).exists():
+            return (git / ref).read_text().strip()[:12]
+        for line in (git / "packed-refs").read_text().splitlines():
+            if line.endswith(" " + ref):
+                return line.split()[0][:12]
+    except OSError:
+        pass
+    return "unknown"
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import os
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "commit": git_commit(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "loadavg_before": os.getloadavg()[0],
+    }
+
+
+class Scratch:
+    """Temporary databases: SQLite files under a temp dir and the PostgreSQL database ``qm_bench``."""
+
+    def __init__(self, tmp: Path, pg_admin_url: str | None) -> None:
+        self.tmp, self.pg_admin_url = tmp, pg_admin_url
+        self.pg_created = False
+
+    def _admin(self) -> Any:
+        assert self.pg_admin_url is not None
+        return make_engine(self.pg_admin_url).execution_options(isolation_level="AUTOCOMMIT")
+
+    def fresh(self, engine_name: str, label: str) -> tuple[str, Database]:
+        """A newly migrated, empty database."""
+        if engine_name == "sqlite":
+            url = f"sqlite:///{self.tmp / f'{label}.db'}"
+        else:
+            self.drop_pg()
+            admin = self._admin()
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{SCRATCH}"'))
+            admin.dispose()
+            self.pg_created = True
+            assert self.pg_admin_url is not None
+            url = make_url(self.pg_admin_url).set(database=SCRATCH).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        upgrade(engine)
+        return url, Database(engine)
+
+    def drop_pg(self) -> None:
+        """Drop ``qm_bench`` (closing any connection still open on it)."""
+        if self.pg_admin_url is None:
+            return
+        admin = self._admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
+        admin.dispose()
+        self.pg_created = False
+
+
+def pg_version(url: str) -> str:
+    """The PostgreSQL server's version string."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.scalar(text("SHOW server_version")))
+    finally:
+        engine.dispose()
+
+
+def bench_lifecycles(scratch: Scratch, engine_name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Median lifecycles per second on one engine."""
+    _, db = scratch.fresh(engine_name, "lifecycles")
+    try:
+        clock = FixedClock(START)
+        cast = lifecycle.build_cast(db, clock.now(), args.bids)
+        return lifecycle.measure(
+            db, clock, cast, reps=args.reps, per_rep=args.per_rep, n_bids=args.bids, warmup=1 if args.quick else 3
+        )
+    finally:
+        db.dispose()
+
+
+def bench_http(scratch: Scratch, engine_name: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Bids and the ceiling over HTTP on one engine."""
+    url, db = scratch.fresh(engine_name, "http")
+    work = workdir / f"http-{engine_name}"
+    work.mkdir()
+    try:
+        return http_bench.measure(
+            url,
+            db,
+            work,
+            rounds=args.rounds,
+            warmup=args.warmup,
+            duration=args.duration,
+            clients=args.clients,
+            tenders=args.tenders,
+            suppliers=args.suppliers,
+            client=args.client,
+            say=console.print,
+        )
+    finally:
+        db.dispose()
+
+
+def _mark(ok: bool) -> str:
+    return "[green]met[/]" if ok else "[red]missed[/]"
+
+
+def report(results: dict[str, Any]) -> None:
+    """Print the tables."""
+    m = results["machine"]
+    console.print(
+        f"\n[bold]Quartermaster benchmark[/] — commit {m['commit']}, Python {m['python']}, "
+        f"{m['nproc']} CPUs ({m['cpu']}), SQLite {m['sqlite']}, PostgreSQL {m.get('postgresql', '-')}"
+    )
+    t = Table(title="Full lifecycles through the service layer (no HTTP)")
+    for col in ("engine", "lifecycles/s (median)", "min–max", "reps × lifecycles", "bids each"):
+        t.add_column(col, justify="right" if col != "engine" else "left")
+    for name, r in results["lifecycles"].items():
+        t.add_row(
+            name,
+            f"{r['median']:.1f}",
+            f"{min(r['rates']):.1f}–{max(r['rates']):.1f}",
+            f"{len(r['rates'])} × {r['per_rep']}",
+            str(r["bids"]),
+        )
+    console.print(t)
+    h = Table(title=f"HTTP, {results['settings']['clients']} concurrent clients (medians of rounds)")
+    cols = ("engine", "endpoint", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "ok", "errors", "ratio")
+    for col in cols:
+        h.add_column(col, justify="left" if col in ("engine", "endpoint") else "right")
+    for name, r in results["http"].items():
+        c, b = r["ceiling"], r["bids"]
+        r["ratio"] = b["throughput"] / c["throughput"] if c["throughput"] else 0.0
+        r["cpu_ratio"] = c["server_cpu_ms"] / b["server_cpu_ms"] if b["server_cpu_ms"] else 0.0
+        for label, x, ratio in (("GET /healthz (ceiling)", c, "1.00"), ("POST bids (201)", b, f"{r['ratio']:.2f}")):
+            h.add_row(
+                name,
+                label,
+                f"{x['throughput']:.0f}",
+                f"{x['p50_ms']:.1f}",
+                f"{x['p99_ms']:.1f}",
+                f"{x['server_cpu_ms']:.2f}",
+                str(x["ok"]),
+                str(sum(x["errors"].values())),
+                ratio,
+            )
+    console.print(h)
+    for name, r in results["http"].items():
+        b = r["bids"]
+        console.print(
+            f"{name}: bids at {r['ratio']:.0%} of the ceiling (target ≥ {TARGET_RATIO:.0%}: "
+            f"{_mark(r['ratio'] >= TARGET_RATIO)}; by server CPU per request {r['cpu_ratio']:.0%}); "
+            f"p99 {b['p99_ms']:.0f} ms "
+            f"(target < {TARGET_P99_MS:.0f} ms: {_mark(b['p99_ms'] < TARGET_P99_MS)})"
+        )
+        for part in ("ceiling", "bids"):
+            for status, sample in r[part]["error_samples"].items():
+                console.print(f"  [red]{part} error {status} ×{r[part]['errors'][status]}[/]: {sample}")
+    console.print("[dim]The load generator runs on the same machine and competes with the server for CPU.[/]")
+    if m["loadavg_before"] > 0.5:
+        console.print(
+            f"[yellow]The machine was busy before the run (1-minute load {m['loadavg_before']:.1f}): "
+            "other work shared the CPUs, so these figures understate what it can do.[/]"
+        )
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options; --quick shortens everything."""
+    p = argparse.ArgumentParser(description="Quartermaster benchmark (see docs/benchmarks.md)")
+    p.add_argument("--quick", action="store_true", help="short smoke run")
+    p.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    p.add_argument("--json", type=Path, help="write the results here")
+    p.add_argument("--pg-url", default=DEFAULT_PG, help="PostgreSQL server (a scratch database qm_bench is used)")
+    p.add_argument("--clients", type=int, default=32)
+    p.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="load generator: minimal asyncio HTTP/1.1 client (default) or httpx.AsyncClient",
+    )
+    p.add_argument("--rounds", type=int, help="HTTP rounds per engine (default 3; quick 1)")
+    p.add_argument("--duration", type=float, help="seconds per HTTP measurement (default 5; quick 1)")
+    p.add_argument("--warmup", type=float, help="seconds of warm-up before each (default 1.5; quick 0.5)")
+    p.add_argument("--reps", type=int, help="lifecycle repetitions (default 5; quick 2)")
+    p.add_argument("--per-rep", type=int, help="lifecycles per repetition (default 10; quick 2)")
+    p.add_argument("--bids", type=int, default=3, help="bids per lifecycle")
+    p.add_argument("--tenders", type=int, help="tenders open for HTTP bids (default 60; quick 20)")
+    p.add_argument("--suppliers", type=int, help="supplier users with tokens (default 150; quick 40)")
+    p.add_argument("--budget", type=int, default=290, help="hard time limit in seconds")
+    args = p.parse_args(argv)
+    defaults = {
+        "rounds": (3, 1),
+        "duration": (5.0, 1.0),
+        "warmup": (1.5, 0.5),
+        "reps": (5, 2),
+        "per_rep": (10, 2),
+        "tenders": (60, 20),
+        "suppliers": (150, 40),
+    }
+    for key, (full, quick) in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, quick if args.quick else full)
+    if not args.sqlite_only and make_url(args.pg_url).host not in ("127.0.0.1", "localhost", "::1"):
+        p.error("the benchmark only targets a PostgreSQL server on 127.0.0.1")
+    return args
+
+
+@contextmanager
+def guarded(budget: int) -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt and stop after ``budget`` seconds, restoring handlers after."""
+    old = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGALRM)}
+    # Ctrl-C must unwind even when the shell started us with SIGINT ignored (a background job).
+    old[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.alarm(budget)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every measurement, print the tables, optionally write JSON."""
+    args = parse(argv)
+    engines = ["sqlite"] if args.sqlite_only else ["sqlite", "postgresql"]
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "lifecycles": {},
+        "http": {},
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="qm-bench-") as tmp, guarded(args.budget):
+        if not args.sqlite_only:
+            try:
+                results["machine"]["postgresql"] = pg_version(args.pg_url)
+            except OperationalError as exc:
+                console.print(f"[red]PostgreSQL at {args.pg_url} is unreachable ({exc.orig}); measuring SQLite only[/]")
+                engines = ["sqlite"]
+        scratch = Scratch(Path(tmp), args.pg_url if "postgresql" in engines else None)
+        try:
+            for name in engines:
+                console.print(f"[bold]lifecycles[/] on {name} …")
+                results["lifecycles"][name] = bench_lifecycles(scratch, name, args)
+                console.print(f"  median {results['lifecycles'][name]['median']:.1f} lifecycles/s")
+            for name in engines:
+                console.print(f"[bold]HTTP[/] on {name} …")
+                results["http"][name] = bench_http(scratch, name, args, Path(tmp))
+        except KeyboardInterrupt:
+            console.print("[red]interrupted; cleaning up[/]")
+            return 130
+        except OutOfTime:
+            console.print(f"[red]stopped: the {args.budget} s budget ran out; cleaning up[/]")
+            return 2
+        finally:
+            signal.alarm(0)  # the clean-up itself must not be cut short
+            scratch.drop_pg()
+    results["seconds"] = time.perf_counter() - t0
+    report(results)
+    console.print(f"[dim]total {results['seconds']:.0f} s[/]")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+        console.print(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
