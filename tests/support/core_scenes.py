@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -57,11 +57,6 @@ def events_count(f: Flow) -> int:
 def snapshot(scene: Scene) -> tuple[dict[str, Any], int]:
     """What must not change when a command is refused: the tender as read, and the size of the event log."""
     return scene.tender(), events_count(scene.f)
-
-
-def later(when: str, delta: timedelta) -> str:
-    """An ISO timestamp ``delta`` after ``when``."""
-    return (datetime.fromisoformat(when) + delta).isoformat()
 
 
 # --- building blocks -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import shutil
 import time
+import os
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,10 @@ from quartermaster.codelists import (
     validate_unit,
 )
 
-REFERENCE_DIR = Path("/work/shared/reference-data")
-DATA_DIR = Path(__file__).resolve().parents[3] / "src" / "quartermaster" / "codelists" / "data"
+ROOT = Path(__file__).resolve().parents[3]
+# The official lists live in shared/ beside the repository (never copied into it); QM_SHARED_DIR overrides.
+REFERENCE_DIR = Path(os.environ.get("QM_SHARED_DIR", ROOT.parent / "shared")) / "reference-data"
+DATA_DIR = ROOT / "src" / "quartermaster" / "codelists" / "data"
 needs_reference = pytest.mark.skipif(
     not (REFERENCE_DIR / "cpv2008.csv").is_file(),
     reason=f"official reference lists not present at {REFERENCE_DIR}",
