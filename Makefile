@@ -24,8 +24,8 @@ test: install  ## the whole suite (SQLite; set QM_TEST_DATABASE_URL for PostgreS
 	$(BIN)/pytest -n $(JOBS) -p xdist
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -33,6 +33,4 @@ class Actor:
         return self.role is Role.SYSTEM
 
 
-SCHEDULER = Actor(
-    user_id="system:scheduler", name="Quartermaster scheduler", role=Role.SYSTEM, organization_id=None
-)
+SCHEDULER = Actor(user_id="system:scheduler", name="Quartermaster scheduler", role=Role.SYSTEM, organization_id=None)

@@ -60,9 +60,7 @@ class ValidationFailed(QMError):
     code = "validation.failed"
     title = "Invalid input"
 
-    def __init__(
-        self, message: str, *, errors: Sequence[dict[str, str]] = (), code: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, errors: Sequence[dict[str, str]] = (), code: str | None = None) -> None:
         super().__init__(message, code=code, errors=list(errors))
 
 

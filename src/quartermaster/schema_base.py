@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from quartermaster.types import Money
 
@@ -24,10 +24,31 @@ def _aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
+def _no_nul(value: Any, path: str = "") -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{path or 'a text field'} contains a NUL character")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_nul(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _no_nul(v, f"{path}.{i}" if path else str(i))
+
+
 class Input(BaseModel):
-    """Base of request bodies: unknown fields are errors, strings are stripped."""
+    """Base of request bodies: unknown fields are errors, strings are stripped, NUL characters refused.
+
+    NUL is refused everywhere because PostgreSQL cannot store it in text while SQLite can: one rule for both engines.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: Any) -> Any:
+        _no_nul(data)
+        return data
 
 
 class Output(BaseModel):

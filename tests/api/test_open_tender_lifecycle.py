@@ -10,8 +10,9 @@ from support.flows import Flow, ok
 from support.world import World
 
 
-def test_open_tender_runs_from_draft_to_award(client: TestClient, world: World, clock: FixedClock,
-                                              database: Database) -> None:
+def test_open_tender_runs_from_draft_to_award(
+    client: TestClient, world: World, clock: FixedClock, database: Database
+) -> None:
     f = Flow(client, world, clock, database)
     tid = f.to_tendering("open")
     f.bid(tid, "supplier0", "900000.00")
@@ -29,4 +30,5 @@ def test_open_tender_runs_from_draft_to_award(client: TestClient, world: World, 
     commands = [e["command"] for e in events]
     assert commands[:3] == ["create_tender", "publish_tender", "end_enquiry_period"]
     assert commands.count("submit_bid") == 3
-    assert "award" in commands and commands[-1] == "award_lots"
+    assert "award" in commands
+    assert commands[-1] == "award_lots"

@@ -12,8 +12,15 @@ from quartermaster.scheduler import run_due
 from quartermaster.types import FixedClock
 from support.world import World
 
-ITEM = {"description": "5.56 mm ammunition", "cpv": "35330000-6", "unit": "H87", "quantity": "100000",
-        "nsn": "1305-12-345-6789", "delivery_region": "Kyiv", "delivery_date": "2026-06-01"}
+ITEM = {
+    "description": "5.56 mm ammunition",
+    "cpv": "35330000-6",
+    "unit": "H87",
+    "quantity": "100000",
+    "nsn": "1305-12-345-6789",
+    "delivery_region": "Kyiv",
+    "delivery_date": "2026-06-01",
+}
 
 
 def tender_body(procedure: str = "open", *, lots: int = 1, **extra: Any) -> dict[str, Any]:
@@ -96,9 +103,13 @@ class Flow:
         """Evaluator marks every opened bid compliant."""
         t = self.tender(tender_id)
         for b in ok(self.c.get(f"/api/v1/tenders/{tender_id}/bids")):
-            ok(self.c.post(f"/api/v1/bids/{b['id']}/evaluations",
-                           json={"lot_id": t["lots"][lot]["id"], "compliant": True, "score": "80"},
-                           headers=self.h("evaluator")))
+            ok(
+                self.c.post(
+                    f"/api/v1/bids/{b['id']}/evaluations",
+                    json={"lot_id": t["lots"][lot]["id"], "compliant": True, "score": "80"},
+                    headers=self.h("evaluator"),
+                )
+            )
 
     def award_best(self, tender_id: str, lot: int = 0) -> list[dict[str, Any]]:
         """Award the best-ranked bid."""
@@ -106,5 +117,6 @@ class Flow:
         lot_id = t["lots"][lot]["id"]
         ranking = ok(self.c.get(f"/api/v1/tenders/{tender_id}/lots/{lot_id}/ranking"))
         body = {"bid_ids": [ranking[0]["bid_id"]]}
-        return ok(self.c.post(f"/api/v1/tenders/{tender_id}/lots/{lot_id}/award", json=body,
-                              headers=self.h("approver")), 201)  # type: ignore[no-any-return]
+        return ok(
+            self.c.post(f"/api/v1/tenders/{tender_id}/lots/{lot_id}/award", json=body, headers=self.h("approver")), 201
+        )  # type: ignore[no-any-return]

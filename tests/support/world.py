@@ -66,9 +66,7 @@ def build_world(db: Database, now: datetime, n_suppliers: int = 4) -> World:
 
         buyer = org("Defence Procurement Agency", 1000001, "defence_agency", ["buyer", "procuringEntity"])
         other = org("State Logistics Operator", 1000002, "defence_agency", ["buyer", "procuringEntity"])
-        suppliers = [
-            org(f"Supplier {i}", 2000000 + i, "company", ["supplier", "tenderer"]) for i in range(n_suppliers)
-        ]
+        suppliers = [org(f"Supplier {i}", 2000000 + i, "company", ["supplier", "tenderer"]) for i in range(n_suppliers)]
         world = World(buyer_org=buyer, other_buyer_org=other, suppliers=suppliers)
         specs: list[tuple[str, Role, str | None]] = [
             ("buyer", Role.BUYER, buyer),

@@ -85,18 +85,28 @@ async def _too_large(send: Send, limit: int) -> None:
         '{"type":"/problems/request.too_large","title":"Request body too large","status":413,'
         f'"detail":"the body exceeds {limit} bytes","code":"request.too_large"}}'
     ).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, database: Database | None = None,
-               lifespan_hooks: list[Callable[[AppState], Callable[[], Awaitable[None]]]] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    database: Database | None = None,
+    lifespan_hooks: list[Callable[[AppState], Callable[[], Awaitable[None]]]] | None = None,
+) -> FastAPI:
     """Build the app for ``settings``; tests pass a FixedClock and their own Database."""
     db = database or Database(make_engine(settings.resolved_database_url()))
-    state = AppState(settings=settings, db=db, clock=clock or SystemClock(),
-                     lists=load_codelists(settings.codelists_dir))
+    state = AppState(
+        settings=settings, db=db, clock=clock or SystemClock(), lists=load_codelists(settings.codelists_dir)
+    )
     hooks = lifespan_hooks or []
 
     @asynccontextmanager
@@ -117,8 +127,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, database: Data
 
     @app.get("/problems/{code}", include_in_schema=False)
     def problem_type(code: str, request: Request) -> Response:
-        return Response(content=f"Quartermaster problem type '{code[:80]}'. See the `detail` member of the "
-                                "response that referred here.", media_type="text/plain")
+        return Response(
+            content=f"Quartermaster problem type '{code[:80]}'. See the `detail` member of the "
+            "response that referred here.",
+            media_type="text/plain",
+        )
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     return app

@@ -82,7 +82,7 @@ def parse_if_match(value: str | None) -> int | None:
         return None
     raw = value.strip().removeprefix("W/").strip('"')
     if not raw.startswith("v") or not raw[1:].isdigit():
-        raise ValidationFailed("If-Match must be an ETag this API returned, e.g. \"v3\"", code="precondition.bad_etag")
+        raise ValidationFailed('If-Match must be an ETag this API returned, e.g. "v3"', code="precondition.bad_etag")
     return int(raw[1:])
 
 
@@ -119,8 +119,7 @@ class Command:
                 raise
             # A concurrent twin with the same key committed first: replay what it stored.
             with self.state.db.unit_of_work(write=False) as session:
-                rec = idem.lookup(session, actor_id=self.actor.user_id, key=self.key,
-                                  request_hash=self.request_hash)
+                rec = idem.lookup(session, actor_id=self.actor.user_id, key=self.key, request_hash=self.request_hash)
                 if rec is None:
                     raise
                 return _replay(rec.status_code, rec.body, rec.location, rec.etag)
@@ -143,8 +142,17 @@ class Command:
             loc = location(result) if location else None
             tag = etag_for(etag(result)) if etag else None
             if self.key is not None:
-                idem.store(session, actor_id=self.actor.user_id, key=self.key, request_hash=self.request_hash,
-                           status_code=status_code, body=body, location=loc, etag=tag, now=now)
+                idem.store(
+                    session,
+                    actor_id=self.actor.user_id,
+                    key=self.key,
+                    request_hash=self.request_hash,
+                    status_code=status_code,
+                    body=body,
+                    location=loc,
+                    etag=tag,
+                    now=now,
+                )
         return _response(status_code, body, loc, tag, replayed=False)
 
 

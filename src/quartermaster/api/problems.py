@@ -41,7 +41,13 @@ def status_of(exc: e.QMError) -> int:
 
 
 def problem(
-    request: Request, *, status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None,
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """Build a problem+json response."""
@@ -69,8 +75,9 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, exc: e.QMError) -> JSONResponse:
         status = status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return problem(request, status=status, code=exc.code, title=exc.title, detail=exc.message, headers=headers,
-                       **exc.fields)
+        return problem(
+            request, status=status, code=exc.code, title=exc.title, detail=exc.message, headers=headers, **exc.fields
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -78,20 +85,38 @@ def install(app: FastAPI) -> None:
             {"field": _field(tuple(err.get("loc", ()))), "message": str(err.get("msg", "")), "type": err.get("type")}
             for err in exc.errors()
         ]
-        return problem(request, status=422, code="validation.failed", title="Invalid input",
-                       detail=f"{len(errs)} field(s) are invalid", errors=errs)
+        return problem(
+            request,
+            status=422,
+            code="validation.failed",
+            title="Invalid input",
+            detail=f"{len(errs)} field(s) are invalid",
+            errors=errs,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 413: "request.too_large"}.get(
-            exc.status_code, f"http.{exc.status_code}")
-        return problem(request, status=exc.status_code, code=code, title=str(exc.detail), detail=str(exc.detail),
-                       headers=dict(exc.headers) if exc.headers else None)
+            exc.status_code, f"http.{exc.status_code}"
+        )
+        return problem(
+            request,
+            status=exc.status_code,
+            code=code,
+            title=str(exc.detail),
+            detail=str(exc.detail),
+            headers=dict(exc.headers) if exc.headers else None,
+        )
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return problem(request, status=409, code="conflict.concurrent_update", title="Concurrent update",
-                       detail="the record was changed by another request at the same time; read it again and retry")
+        return problem(
+            request,
+            status=409,
+            code="conflict.concurrent_update",
+            title="Concurrent update",
+            detail="the record was changed by another request at the same time; read it again and retry",
+        )
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
@@ -99,17 +124,33 @@ def install(app: FastAPI) -> None:
         # the input is at fault. A path with such a character names nothing.
         if "\x00" in request.url.path:
             return problem(request, status=404, code="not_found", title="Not found", detail="no such resource")
-        return problem(request, status=422, code="validation.unstorable", title="Invalid input",
-                       detail="a value in the request cannot be stored (for example a NUL character in text)")
+        return problem(
+            request,
+            status=422,
+            code="validation.unstorable",
+            title="Invalid input",
+            detail="a value in the request cannot be stored (for example a NUL character in text)",
+        )
 
     @app.exception_handler(OperationalError)
     async def _db_busy(request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
-        return problem(request, status=503, code="service.unavailable", title="Service unavailable",
-                       detail="the database is busy or unreachable; retry shortly", headers={"Retry-After": "1"})
+        return problem(
+            request,
+            status=503,
+            code="service.unavailable",
+            title="Service unavailable",
+            detail="the database is busy or unreachable; retry shortly",
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(request, status=500, code="server.error", title="Internal error",
-                       detail="the server failed to handle the request; it has been logged")
+        return problem(
+            request,
+            status=500,
+            code="server.error",
+            title="Internal error",
+            detail="the server failed to handle the request; it has been logged",
+        )

@@ -76,9 +76,17 @@ class RankRead(Output):
 def award_read(aw: Any) -> AwardRead:
     """AwardRead from an Award row."""
     return AwardRead(
-        id=aw.id, tender_id=aw.tender_id, lot_id=aw.lot_id, bid_id=aw.bid_id, supplier_id=aw.supplier_id,
-        value=MoneyIO.of(aw.value_amount, aw.currency), status=aw.status, decided_at=aw.decided_at,
-        standstill_end=aw.standstill_end, complaint_end=aw.complaint_end, rationale=aw.rationale,
+        id=aw.id,
+        tender_id=aw.tender_id,
+        lot_id=aw.lot_id,
+        bid_id=aw.bid_id,
+        supplier_id=aw.supplier_id,
+        value=MoneyIO.of(aw.value_amount, aw.currency),
+        status=aw.status,
+        decided_at=aw.decided_at,
+        standstill_end=aw.standstill_end,
+        complaint_end=aw.complaint_end,
+        rationale=aw.rationale,
         status_reason=aw.status_reason,
     )
 

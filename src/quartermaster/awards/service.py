@@ -55,20 +55,40 @@ def evaluate_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, 
         raise BID_MACHINE.refuse(obj_id=bid.id, state=bid.status, command=EVAL, reason="only valid bids are evaluated")
     lot = _lot(tender, verdict.lot_id)
     if bid.value_for(lot.id) is None:
-        raise ValidationFailed("the bid makes no offer on this lot",
-                               errors=[{"field": "lot_id", "message": "no offer on this lot"}])
-    row = session.scalar(select(Evaluation).where(
-        Evaluation.bid_id == bid.id, Evaluation.lot_id == lot.id, Evaluation.evaluator_id == actor.user_id))
+        raise ValidationFailed(
+            "the bid makes no offer on this lot", errors=[{"field": "lot_id", "message": "no offer on this lot"}]
+        )
+    row = session.scalar(
+        select(Evaluation).where(
+            Evaluation.bid_id == bid.id, Evaluation.lot_id == lot.id, Evaluation.evaluator_id == actor.user_id
+        )
+    )
     before = "recorded" if row else "none"
     if row is None:
-        row = Evaluation(tender_id=tender.id, bid_id=bid.id, lot_id=lot.id, evaluator_id=actor.user_id,
-                         compliant=verdict.compliant, evaluated_at=now)
+        row = Evaluation(
+            tender_id=tender.id,
+            bid_id=bid.id,
+            lot_id=lot.id,
+            evaluator_id=actor.user_id,
+            compliant=verdict.compliant,
+            evaluated_at=now,
+        )
         session.add(row)
     row.compliant, row.score, row.notes, row.evaluated_at = verdict.compliant, verdict.score, verdict.notes, now
     session.flush()
-    record_event(session, actor=actor, now=now, command=EVAL, event_type="BidEvaluated", object_type="bid",
-                 object_id=bid.id, process_id=tender.id, before=before, after="recorded",
-                 payload=verdict.model_dump(mode="json"))
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command=EVAL,
+        event_type="BidEvaluated",
+        object_type="bid",
+        object_id=bid.id,
+        process_id=tender.id,
+        before=before,
+        after="recorded",
+        payload=verdict.model_dump(mode="json"),
+    )
     return row
 
 
@@ -82,9 +102,19 @@ def disqualify_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str
     tenders.require_buyer_staff(actor, tender, Role.APPROVER)
     _in_qualification(tender, "disqualify_bid")
     bid.status, bid.status_reason, bid.updated_at = "disqualified", reason, now
-    record_event(session, actor=actor, now=now, command="disqualify_bid", event_type="BidDisqualified",
-                 object_type="bid", object_id=bid.id, process_id=tender.id, before=VALID, after=bid.status,
-                 payload={"reason": reason})
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="disqualify_bid",
+        event_type="BidDisqualified",
+        object_type="bid",
+        object_id=bid.id,
+        process_id=tender.id,
+        before=VALID,
+        after=bid.status,
+        payload={"reason": reason},
+    )
     return bid
 
 
@@ -102,8 +132,9 @@ class Ranked:
 def rank_lot(session: Session, *, tender: Tender, lot_id: str) -> list[Ranked]:
     """Valid bids on a lot, best first under the tender's award criteria; ties go to the earlier submission."""
     rows = session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == VALID)).all()
-    evals = session.scalars(select(Evaluation).where(Evaluation.tender_id == tender.id,
-                                                     Evaluation.lot_id == lot_id)).all()
+    evals = session.scalars(
+        select(Evaluation).where(Evaluation.tender_id == tender.id, Evaluation.lot_id == lot_id)
+    ).all()
     by_bid: dict[str, list[Evaluation]] = {}
     for ev in evals:
         by_bid.setdefault(ev.bid_id, []).append(ev)
@@ -146,28 +177,74 @@ def award(session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_
         picks = [_direct_pick(session, tender, lot, spec)]
     made: list[Award] = []
     for bid, supplier_id, amount in picks:
-        aw = Award(tender_id=tender.id, lot_id=lot.id, bid_id=bid.id if bid else None, supplier_id=supplier_id,
-                   value_amount=amount, currency=tender.currency, status=ACTIVE, decided_by=actor.user_id,
-                   decided_at=now, standstill_end=standstill_end, complaint_end=complaint_end,
-                   rationale=spec.rationale)
+        aw = Award(
+            tender_id=tender.id,
+            lot_id=lot.id,
+            bid_id=bid.id if bid else None,
+            supplier_id=supplier_id,
+            value_amount=amount,
+            currency=tender.currency,
+            status=ACTIVE,
+            decided_by=actor.user_id,
+            decided_at=now,
+            standstill_end=standstill_end,
+            complaint_end=complaint_end,
+            rationale=spec.rationale,
+        )
         session.add(aw)
         session.flush()
         made.append(aw)
-        record_event(session, actor=actor, now=now, command="award", event_type="AwardMade", object_type="award",
-                     object_id=aw.id, process_id=tender.id, before=None, after=ACTIVE,
-                     payload={"lot_id": lot.id, "bid_id": aw.bid_id, "supplier_id": supplier_id,
-                              "value": {"amount": amount, "currency": tender.currency},
-                              "standstill_end": standstill_end, "rationale": spec.rationale})
+        record_event(
+            session,
+            actor=actor,
+            now=now,
+            command="award",
+            event_type="AwardMade",
+            object_type="award",
+            object_id=aw.id,
+            process_id=tender.id,
+            before=None,
+            after=ACTIVE,
+            payload={
+                "lot_id": lot.id,
+                "bid_id": aw.bid_id,
+                "supplier_id": supplier_id,
+                "value": {"amount": amount, "currency": tender.currency},
+                "standstill_end": standstill_end,
+                "rationale": spec.rationale,
+            },
+        )
         if tender.procedure != "framework":
             contracts.create_contract(
-                session, actor=actor, now=now, buyer_id=tender.buyer_id, supplier_id=supplier_id,
-                title=f"{tender.title} — {lot.title}", value=amount, currency=tender.currency,
-                items=[contracts.ItemTerms(item_id=i.id, description=i.description, cpv=i.cpv, nsn=i.nsn,
-                                           unit=i.unit, quantity=i.quantity) for i in lot.items],
-                tender_id=tender.id, award_id=aw.id, lot_id=lot.id, not_before=standstill_end,
+                session,
+                actor=actor,
+                now=now,
+                buyer_id=tender.buyer_id,
+                supplier_id=supplier_id,
+                title=f"{tender.title} — {lot.title}",
+                value=amount,
+                currency=tender.currency,
+                items=[
+                    contracts.ItemTerms(
+                        item_id=i.id, description=i.description, cpv=i.cpv, nsn=i.nsn, unit=i.unit, quantity=i.quantity
+                    )
+                    for i in lot.items
+                ],
+                tender_id=tender.id,
+                award_id=aw.id,
+                lot_id=lot.id,
+                not_before=standstill_end,
             )
-    tenders.transition_lot(session, tender=tender, lot=lot, command="award", target=tm.LOT_AWARDED, actor=actor,
-                           now=now, payload={"awards": [a.id for a in made]})
+    tenders.transition_lot(
+        session,
+        tender=tender,
+        lot=lot,
+        command="award",
+        target=tm.LOT_AWARDED,
+        actor=actor,
+        now=now,
+        payload={"awards": [a.id for a in made]},
+    )
     tenders.settle_tender(session, tender=tender, actor=actor, now=now)
     return made
 
@@ -176,11 +253,14 @@ def _competitive_picks(
     session: Session, tender: Tender, lot: Lot, spec: AwardIn
 ) -> list[tuple[Bid | None, str, Decimal]]:
     if not spec.bid_ids or spec.supplier_id or spec.value:
-        raise ValidationFailed("a competitive award names bid_ids only",
-                               errors=[{"field": "bid_ids", "message": "required; supplier_id/value not allowed"}])
+        raise ValidationFailed(
+            "a competitive award names bid_ids only",
+            errors=[{"field": "bid_ids", "message": "required; supplier_id/value not allowed"}],
+        )
     if len(spec.bid_ids) > 1 and tender.procedure != "framework":
-        raise ValidationFailed("only a framework awards a lot to several bids",
-                               errors=[{"field": "bid_ids", "message": "exactly one bid"}])
+        raise ValidationFailed(
+            "only a framework awards a lot to several bids", errors=[{"field": "bid_ids", "message": "exactly one bid"}]
+        )
     if len(set(spec.bid_ids)) != len(spec.bid_ids):
         raise ValidationFailed("a bid is named twice", errors=[{"field": "bid_ids", "message": "duplicates"}])
     ranking = rank_lot(session, tender=tender, lot_id=lot.id)
@@ -189,30 +269,39 @@ def _competitive_picks(
     for bid_id in spec.bid_ids:
         r = by_id.get(bid_id)
         if r is None:
-            raise ValidationFailed("not a valid bid on this lot",
-                                   errors=[{"field": "bid_ids", "message": f"{bid_id} is not a valid offer here"}])
+            raise ValidationFailed(
+                "not a valid bid on this lot",
+                errors=[{"field": "bid_ids", "message": f"{bid_id} is not a valid offer here"}],
+            )
         if not r.compliant:
-            raise RuleViolation("the bid has not been evaluated as compliant by every evaluator",
-                                code="award.not_compliant", bid_id=bid_id)
+            raise RuleViolation(
+                "the bid has not been evaluated as compliant by every evaluator",
+                code="award.not_compliant",
+                bid_id=bid_id,
+            )
     best = {r.bid.id for r in compliant[: len(spec.bid_ids)]}
     if set(spec.bid_ids) != best:
         raise RuleViolation(
             f"under '{tender.award_criteria}' the award must go to the best-ranked compliant bid(s)",
-            code="award.not_best_ranked", best_ranked=[r.bid.id for r in compliant[: len(spec.bid_ids)]],
+            code="award.not_best_ranked",
+            best_ranked=[r.bid.id for r in compliant[: len(spec.bid_ids)]],
         )
     return [(by_id[b].bid, by_id[b].bid.supplier_id, by_id[b].amount) for b in spec.bid_ids]
 
 
 def _direct_pick(session: Session, tender: Tender, lot: Lot, spec: AwardIn) -> tuple[Bid | None, str, Decimal]:
     if spec.bid_ids or spec.supplier_id is None or spec.value is None:
-        raise ValidationFailed("a direct award names supplier_id and value",
-                               errors=[{"field": "supplier_id", "message": "supplier_id and value are required"}])
+        raise ValidationFailed(
+            "a direct award names supplier_id and value",
+            errors=[{"field": "supplier_id", "message": "supplier_id and value are required"}],
+        )
     org = session.get(Organization, spec.supplier_id)
     if org is None or "supplier" not in org.party_roles:
         raise ValidationFailed("unknown supplier", errors=[{"field": "supplier_id", "message": "not a supplier"}])
     if spec.value.currency != tender.currency:
-        raise ValidationFailed("wrong currency",
-                               errors=[{"field": "value.currency", "message": f"must be {tender.currency}"}])
+        raise ValidationFailed(
+            "wrong currency", errors=[{"field": "value.currency", "message": f"must be {tender.currency}"}]
+        )
     return None, org.id, spec.value.amount
 
 
@@ -224,24 +313,44 @@ def cancel_award(session: Session, *, actor: Actor, now: datetime, award_id: str
     tender = tenders.get_tender(session, aw.tender_id, actor=actor, for_update=True)
     AWARD_MACHINE.check(obj_id=aw.id, state=aw.status, command="cancel_award", actor=actor)
     tenders.require_buyer_staff(actor, tender, Role.APPROVER)
-    signed = session.scalar(select(Contract.id).where(Contract.award_id == aw.id,
-                                                      Contract.status == CONTRACT_ACTIVE))
+    signed = session.scalar(select(Contract.id).where(Contract.award_id == aw.id, Contract.status == CONTRACT_ACTIVE))
     if signed is not None:
         raise Conflict("the award's contract is already signed", code="award.contract_signed", contract_id=signed)
     lot = _lot(tender, aw.lot_id)
     if lot.status != tm.LOT_AWARDED:
-        raise tm.LOT_MACHINE.refuse(obj_id=lot.id, state=lot.status, command="cancel_award",
-                                    reason="only an awarded lot's award can be cancelled")
+        raise tm.LOT_MACHINE.refuse(
+            obj_id=lot.id,
+            state=lot.status,
+            command="cancel_award",
+            reason="only an awarded lot's award can be cancelled",
+        )
     aw.status, aw.status_reason = CANCELLED, reason
-    record_event(session, actor=actor, now=now, command="cancel_award", event_type="AwardCancelled",
-                 object_type="award", object_id=aw.id, process_id=tender.id, before=ACTIVE, after=CANCELLED,
-                 payload={"reason": reason})
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="cancel_award",
+        event_type="AwardCancelled",
+        object_type="award",
+        object_id=aw.id,
+        process_id=tender.id,
+        before=ACTIVE,
+        after=CANCELLED,
+        payload={"reason": reason},
+    )
     contracts.cancel_contracts_of_award(session, actor=actor, now=now, award_id=aw.id, reason=reason)
-    still = session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.status == ACTIVE,
-                                                  Award.id != aw.id))
+    still = session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.status == ACTIVE, Award.id != aw.id))
     if still is None:
-        tenders.transition_lot(session, tender=tender, lot=lot, command="reopen_lot", target=tm.LOT_ACTIVE,
-                               actor=actor, now=now, payload={"cancelled_award": aw.id})
+        tenders.transition_lot(
+            session,
+            tender=tender,
+            lot=lot,
+            command="reopen_lot",
+            target=tm.LOT_ACTIVE,
+            actor=actor,
+            now=now,
+            payload={"cancelled_award": aw.id},
+        )
         tenders.settle_tender(session, tender=tender, actor=actor, now=now)
     return aw
 
@@ -255,8 +364,16 @@ def declare_lot_unsuccessful(
     _in_qualification(tender, "declare_lot_unsuccessful")
     lot = _lot(tender, lot_id)
     tm.LOT_MACHINE.check(obj_id=lot.id, state=lot.status, command="declare_lot_unsuccessful", actor=actor)
-    tenders.transition_lot(session, tender=tender, lot=lot, command="declare_lot_unsuccessful",
-                           target=tm.LOT_UNSUCCESSFUL, actor=actor, now=now, payload={"reason": reason})
+    tenders.transition_lot(
+        session,
+        tender=tender,
+        lot=lot,
+        command="declare_lot_unsuccessful",
+        target=tm.LOT_UNSUCCESSFUL,
+        actor=actor,
+        now=now,
+        payload={"reason": reason},
+    )
     tenders.settle_tender(session, tender=tender, actor=actor, now=now)
     return tender
 
@@ -279,10 +396,11 @@ def get_award(session: Session, *, actor: Actor | None, award_id: str) -> Award:
 def list_evaluations(session: Session, *, actor: Actor | None, tender_id: str) -> Sequence[Evaluation]:
     """Evaluations of a tender: the buyer side and auditors see them all, others see them once the tender ends."""
     tender = tenders.get_tender(session, tender_id, actor=actor)
-    insider = actor is not None and (actor.role is Role.AUDITOR or (
-        actor.organization_id == tender.buyer_id and actor.role in tenders.BUYER_SIDE))
+    insider = actor is not None and (
+        actor.role is Role.AUDITOR or (actor.organization_id == tender.buyer_id and actor.role in tenders.BUYER_SIDE)
+    )
     if not insider and tender.status not in (tm.AWARDED, tm.COMPLETE, tm.UNSUCCESSFUL):
         return []
-    return session.scalars(select(Evaluation).where(Evaluation.tender_id == tender.id)
-                           .order_by(Evaluation.evaluated_at, Evaluation.id)).all()
-
+    return session.scalars(
+        select(Evaluation).where(Evaluation.tender_id == tender.id).order_by(Evaluation.evaluated_at, Evaluation.id)
+    ).all()

@@ -64,7 +64,7 @@ class Bid(Base):
         back_populates="bid", cascade="all, delete-orphan", lazy="selectin", order_by="BidValue.lot_id"
     )
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
     def value_for(self, lot_id: str) -> BidValue | None:
         """This bid's offer on a lot, if any."""

@@ -30,8 +30,9 @@ def submit_bid(tender_id: str, body: BidCreate, cmd: Cmd) -> Response:
 
     def go(s, now):  # type: ignore[no-untyped-def]
         bid, event = service.submit_bid(s, actor=cmd.actor, now=now, tender_id=tender_id, values=body.values)
-        return BidReceipt(bid_id=bid.id, tender_id=bid.tender_id, submitted_at=bid.submitted_at,
-                          payload_hash=event.payload_hash)
+        return BidReceipt(
+            bid_id=bid.id, tender_id=bid.tender_id, submitted_at=bid.submitted_at, payload_hash=event.payload_hash
+        )
 
     return cmd.run(go, status_code=201, location=lambda r: f"/api/v1/bids/{r.bid_id}")
 
@@ -39,8 +40,10 @@ def submit_bid(tender_id: str, body: BidCreate, cmd: Cmd) -> Response:
 @router.get("/tenders/{tender_id}/bids", response_model=list[BidRead], summary="Bids visible to the caller")
 def list_bids(tender_id: str, session: ReadSession, actor: MaybeActor) -> list[BidRead]:
     """Before opening, a supplier sees only its own bid and nobody else sees any; after opening, all."""
-    return [bid_read(b, sealed=not service.can_read_contents(actor, b))
-            for b in service.list_bids(session, actor=actor, tender_id=tender_id)]
+    return [
+        bid_read(b, sealed=not service.can_read_contents(actor, b))
+        for b in service.list_bids(session, actor=actor, tender_id=tender_id)
+    ]
 
 
 @router.get("/bids/{bid_id}", response_model=BidRead, summary="Read a bid")
@@ -52,22 +55,29 @@ def get_bid(bid_id: str, session: ReadSession, actor: MaybeActor) -> BidRead:
 @router.post("/bids/{bid_id}/amend", response_model=BidRead, summary="Replace a pending bid's prices")
 def amend_bid(bid_id: str, body: BidCreate, cmd: Cmd) -> Response:
     """Before the deadline only."""
-    return cmd.run(lambda s, now: bid_read(service.amend_bid(s, actor=cmd.actor, now=now, bid_id=bid_id,
-                                                             values=body.values), sealed=False))
+    return cmd.run(
+        lambda s, now: bid_read(
+            service.amend_bid(s, actor=cmd.actor, now=now, bid_id=bid_id, values=body.values), sealed=False
+        )
+    )
 
 
 @router.post("/bids/{bid_id}/withdraw", response_model=BidRead, summary="Withdraw a bid")
 def withdraw_bid(bid_id: str, cmd: Cmd) -> Response:
     """Before the deadline only."""
-    return cmd.run(lambda s, now: bid_read(service.withdraw_bid(s, actor=cmd.actor, now=now, bid_id=bid_id),
-                                           sealed=False))
+    return cmd.run(
+        lambda s, now: bid_read(service.withdraw_bid(s, actor=cmd.actor, now=now, bid_id=bid_id), sealed=False)
+    )
 
 
 @router.post("/bids/{bid_id}/revise", response_model=BidRead, summary="Offer new prices in negotiation")
 def revise_bid(bid_id: str, body: BidRevise, cmd: Cmd) -> Response:
     """During the negotiation step of a negotiated procedure."""
-    return cmd.run(lambda s, now: bid_read(service.revise_bid(s, actor=cmd.actor, now=now, bid_id=bid_id,
-                                                              values=body.values), sealed=False))
+    return cmd.run(
+        lambda s, now: bid_read(
+            service.revise_bid(s, actor=cmd.actor, now=now, bid_id=bid_id, values=body.values), sealed=False
+        )
+    )
 
 
 @router.post("/tenders/{tender_id}/open-bids", response_model=TenderRead, summary="Open all bids at once")
@@ -79,41 +89,61 @@ def open_bids(tender_id: str, cmd: Cmd) -> Response:
 @router.post("/tenders/{tender_id}/close-negotiation", response_model=TenderRead, summary="End negotiation")
 def close_negotiation(tender_id: str, cmd: Cmd) -> Response:
     """Move a negotiated procedure to evaluation."""
-    return cmd.run(lambda s, now: tender_out(service.close_negotiation(s, actor=cmd.actor, now=now,
-                                                                       tender_id=tender_id)))
+    return cmd.run(
+        lambda s, now: tender_out(service.close_negotiation(s, actor=cmd.actor, now=now, tender_id=tender_id))
+    )
 
 
-@router.post("/tenders/{tender_id}/candidacies", status_code=201, response_model=CandidacyRead,
-             summary="Request to participate")
+@router.post(
+    "/tenders/{tender_id}/candidacies", status_code=201, response_model=CandidacyRead, summary="Request to participate"
+)
 def apply(tender_id: str, body: CandidacyCreate, cmd: Cmd) -> Response:
     """During prequalification of a selective procedure."""
-    return cmd.run(lambda s, now: CandidacyRead.model_validate(service.apply_to_participate(
-        s, actor=cmd.actor, now=now, tender_id=tender_id, statement=body.statement)), status_code=201)
+    return cmd.run(
+        lambda s, now: CandidacyRead.model_validate(
+            service.apply_to_participate(s, actor=cmd.actor, now=now, tender_id=tender_id, statement=body.statement)
+        ),
+        status_code=201,
+    )
 
 
 @router.get("/tenders/{tender_id}/candidacies", response_model=list[CandidacyRead], summary="Candidacies")
 def list_candidacies(tender_id: str, session: ReadSession, actor: MaybeActor) -> list[CandidacyRead]:
     """Candidacies visible to the caller."""
-    return [CandidacyRead.model_validate(c)
-            for c in service.list_candidacies(session, actor=actor, tender_id=tender_id)]
+    return [
+        CandidacyRead.model_validate(c) for c in service.list_candidacies(session, actor=actor, tender_id=tender_id)
+    ]
 
 
 @router.post("/candidacies/{candidacy_id}/qualify", response_model=CandidacyRead, summary="Qualify a candidate")
 def qualify(candidacy_id: str, body: Decision, cmd: Cmd) -> Response:
     """After prequalification ends."""
-    return cmd.run(lambda s, now: CandidacyRead.model_validate(service.decide_candidacy(
-        s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=True, reason=body.reason)))
+    return cmd.run(
+        lambda s, now: CandidacyRead.model_validate(
+            service.decide_candidacy(
+                s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=True, reason=body.reason
+            )
+        )
+    )
 
 
 @router.post("/candidacies/{candidacy_id}/reject", response_model=CandidacyRead, summary="Reject a candidate")
 def reject(candidacy_id: str, body: Decision, cmd: Cmd) -> Response:
     """After prequalification ends."""
-    return cmd.run(lambda s, now: CandidacyRead.model_validate(service.decide_candidacy(
-        s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=False, reason=body.reason)))
+    return cmd.run(
+        lambda s, now: CandidacyRead.model_validate(
+            service.decide_candidacy(
+                s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=False, reason=body.reason
+            )
+        )
+    )
 
 
 @router.post("/tenders/{tender_id}/invite", response_model=TenderRead, summary="Invite qualified candidates")
 def invite(tender_id: str, body: InviteIn, cmd: Cmd) -> Response:
     """Open the tender period for the shortlisted candidates."""
-    return cmd.run(lambda s, now: tender_out(service.invite_tenderers(
-        s, actor=cmd.actor, now=now, tender_id=tender_id, tender_end=body.tender_end)))
+    return cmd.run(
+        lambda s, now: tender_out(
+            service.invite_tenderers(s, actor=cmd.actor, now=now, tender_id=tender_id, tender_end=body.tender_end)
+        )
+    )

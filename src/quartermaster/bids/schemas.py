@@ -95,8 +95,14 @@ class InviteIn(Input):
 def bid_read(bid: Any, *, sealed: bool) -> BidRead:
     """BidRead from a Bid row; prices are null when ``sealed`` for this caller."""
     return BidRead(
-        id=bid.id, tender_id=bid.tender_id, supplier_id=bid.supplier_id, status=bid.status,
-        submitted_at=bid.submitted_at, opened_at=bid.opened_at, status_reason=bid.status_reason, version=bid.version,
+        id=bid.id,
+        tender_id=bid.tender_id,
+        supplier_id=bid.supplier_id,
+        status=bid.status,
+        submitted_at=bid.submitted_at,
+        opened_at=bid.opened_at,
+        status_reason=bid.status_reason,
+        version=bid.version,
         values=[
             BidValueRead(
                 lot_id=v.lot_id,

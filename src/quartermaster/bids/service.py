@@ -41,7 +41,12 @@ def _supplier(actor: Actor) -> str:
 
 
 def _bid_event(
-    session: Session, bid: Bid, actor: Actor, now: datetime, command: str, before: str | None,
+    session: Session,
+    bid: Bid,
+    actor: Actor,
+    now: datetime,
+    command: str,
+    before: str | None,
     payload: dict[str, Any],
 ) -> Event:
     return record_event(
@@ -137,8 +142,7 @@ def submit_bid(
         submitted_at=now,
         updated_at=now,
         values=[
-            BidValue(lot_id=v.lot_id, amount=v.value.amount, currency=v.value.currency,
-                     initial_amount=v.value.amount)
+            BidValue(lot_id=v.lot_id, amount=v.value.amount, currency=v.value.currency, initial_amount=v.value.amount)
             for v in values
         ],
     )
@@ -163,9 +167,7 @@ def _own_bid(session: Session, actor: Actor, bid_id: str, *, for_update: bool = 
     return bid, tenders.get_tender(session, bid.tender_id, actor=actor)
 
 
-def amend_bid(
-    session: Session, *, actor: Actor, now: datetime, bid_id: str, values: Sequence[BidValueIn]
-) -> Bid:
+def amend_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, values: Sequence[BidValueIn]) -> Bid:
     """Replace a pending bid's prices before the deadline."""
     bid, tender = _own_bid(session, actor, bid_id)
     BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="amend_bid", actor=actor)
@@ -230,10 +232,18 @@ def open_bids(session: Session, *, actor: Actor, now: datetime, tender_id: str) 
     ).all()
     for bid in bids:
         bid.status, bid.opened_at, bid.updated_at = VALID, now, now
-        _bid_event(session, bid, actor, now, "open_bid", PENDING, {
-            "salt": bid.commitment_salt,
-            "values": opening_values([(v.lot_id, v.amount, v.currency) for v in bid.values]),
-        })
+        _bid_event(
+            session,
+            bid,
+            actor,
+            now,
+            "open_bid",
+            PENDING,
+            {
+                "salt": bid.commitment_salt,
+                "values": opening_values([(v.lot_id, v.amount, v.currency) for v in bid.values]),
+            },
+        )
     counts = {lot.id: 0 for lot in tender.lots}
     for bid in bids:
         for v in bid.values:
@@ -241,16 +251,26 @@ def open_bids(session: Session, *, actor: Actor, now: datetime, tender_id: str) 
     for lot in tender.lots:
         if lot.status == tm.LOT_ACTIVE and counts[lot.id] < rules.min_bids:
             tenders.transition_lot(
-                session, tender=tender, lot=lot, command="declare_lot_unsuccessful", target=tm.LOT_UNSUCCESSFUL,
-                actor=actor, now=now, payload={"reason": "too_few_bids", "bids": counts[lot.id],
-                                               "min_bids": rules.min_bids},
+                session,
+                tender=tender,
+                lot=lot,
+                command="declare_lot_unsuccessful",
+                target=tm.LOT_UNSUCCESSFUL,
+                actor=actor,
+                now=now,
+                payload={"reason": "too_few_bids", "bids": counts[lot.id], "min_bids": rules.min_bids},
             )
     if all(lot.status != tm.LOT_ACTIVE for lot in tender.lots):
         target = tm.UNSUCCESSFUL
     else:
         target = tm.NEGOTIATION if "negotiation" in rules.steps else tm.QUALIFICATION
     tenders.advance_tender(
-        session, tender=tender, command="open_bids", target=target, actor=actor, now=now,
+        session,
+        tender=tender,
+        command="open_bids",
+        target=target,
+        actor=actor,
+        now=now,
         payload={"bids": [b.id for b in bids], "per_lot": counts},
     )
     return tender
@@ -261,8 +281,9 @@ def close_negotiation(session: Session, *, actor: Actor, now: datetime, tender_i
     tender = tenders.get_tender(session, tender_id, actor=actor, for_update=True)
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="close_negotiation", actor=actor)
     tenders.require_buyer_staff(actor, tender, Role.APPROVER)
-    tenders.advance_tender(session, tender=tender, command="close_negotiation", target=tm.QUALIFICATION,
-                           actor=actor, now=now)
+    tenders.advance_tender(
+        session, tender=tender, command="close_negotiation", target=tm.QUALIFICATION, actor=actor, now=now
+    )
     return tender
 
 
@@ -296,9 +317,10 @@ def get_bid(session: Session, *, actor: Actor | None, bid_id: str) -> Bid:
 
 def count_bids(session: Session, tender_id: str) -> int:
     """How many live bids a tender holds (a number only; published after opening)."""
-    return session.scalar(
-        select(func.count()).select_from(Bid).where(Bid.tender_id == tender_id, Bid.status != WITHDRAWN)
-    ) or 0
+    return (
+        session.scalar(select(func.count()).select_from(Bid).where(Bid.tender_id == tender_id, Bid.status != WITHDRAWN))
+        or 0
+    )
 
 
 # --- prequalification (selective procedure) ------------------------------------------------------------------
@@ -313,17 +335,26 @@ def apply_to_participate(
     CANDIDACY_MACHINE.check(obj_id="new", state="none", command="apply_to_participate", actor=actor)
     if tender.status != tm.PREQUALIFICATION:
         raise TENDER_MACHINE.refuse(
-            obj_id=tender.id, state=tender.status, command="apply_to_participate",
+            obj_id=tender.id,
+            state=tender.status,
+            command="apply_to_participate",
             reason="requests to participate are accepted during prequalification",
         )
     assert tender.prequalification_end is not None
     if now >= tender.prequalification_end:
         raise RuleViolation("prequalification has ended", code="candidacy.deadline_passed")
-    if session.scalar(select(Candidacy.id).where(Candidacy.tender_id == tender.id,
-                                                 Candidacy.supplier_id == supplier_id)):
+    if session.scalar(
+        select(Candidacy.id).where(Candidacy.tender_id == tender.id, Candidacy.supplier_id == supplier_id)
+    ):
         raise Conflict("this supplier has already applied", code="candidacy.duplicate")
-    cand = Candidacy(tender_id=tender.id, supplier_id=supplier_id, submitted_by=actor.user_id, status=APPLIED,
-                     statement=statement, applied_at=now)
+    cand = Candidacy(
+        tender_id=tender.id,
+        supplier_id=supplier_id,
+        submitted_by=actor.user_id,
+        status=APPLIED,
+        statement=statement,
+        applied_at=now,
+    )
     session.add(cand)
     session.flush()
     _candidacy_event(session, cand, actor, now, "apply_to_participate", None, {"statement": statement})
@@ -342,8 +373,12 @@ def decide_candidacy(
     CANDIDACY_MACHINE.check(obj_id=cand.id, state=cand.status, command=command, actor=actor)
     tenders.require_buyer_staff(actor, tender, Role.APPROVER, Role.EVALUATOR)
     if tender.status != tm.PREQUALIFICATION_REVIEW:
-        raise TENDER_MACHINE.refuse(obj_id=tender.id, state=tender.status, command=command,
-                                    reason="candidates are reviewed after prequalification ends")
+        raise TENDER_MACHINE.refuse(
+            obj_id=tender.id,
+            state=tender.status,
+            command=command,
+            reason="candidates are reviewed after prequalification ends",
+        )
     before = cand.status
     cand.status = QUALIFIED if qualify else "rejected"
     cand.decided_at, cand.decision_reason = now, reason
@@ -357,19 +392,37 @@ def invite_tenderers(session: Session, *, actor: Actor, now: datetime, tender_id
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="invite_tenderers", actor=actor)
     tenders.require_buyer_staff(actor, tender, Role.APPROVER)
     book, rules = tenders.tender_rules(tender)
-    pending = session.scalar(select(func.count()).select_from(Candidacy).where(
-        Candidacy.tender_id == tender.id, Candidacy.status == APPLIED))
+    pending = session.scalar(
+        select(func.count()).select_from(Candidacy).where(Candidacy.tender_id == tender.id, Candidacy.status == APPLIED)
+    )
     if pending:
         raise RuleViolation(f"{pending} candidacies are still undecided", code="candidacy.undecided")
-    qualified = session.scalars(select(Candidacy).where(
-        Candidacy.tender_id == tender.id, Candidacy.status == QUALIFIED).order_by(Candidacy.applied_at)).all()
+    qualified = session.scalars(
+        select(Candidacy)
+        .where(Candidacy.tender_id == tender.id, Candidacy.status == QUALIFIED)
+        .order_by(Candidacy.applied_at)
+    ).all()
     if len(qualified) < rules.min_bids:
         for lot in tender.lots:
-            tenders.transition_lot(session, tender=tender, lot=lot, command="declare_lot_unsuccessful",
-                                   target=tm.LOT_UNSUCCESSFUL, actor=actor, now=now,
-                                   payload={"reason": "too_few_candidates"})
-        tenders.advance_tender(session, tender=tender, command="invite_tenderers", target=tm.UNSUCCESSFUL,
-                               actor=actor, now=now, payload={"qualified": len(qualified)})
+            tenders.transition_lot(
+                session,
+                tender=tender,
+                lot=lot,
+                command="declare_lot_unsuccessful",
+                target=tm.LOT_UNSUCCESSFUL,
+                actor=actor,
+                now=now,
+                payload={"reason": "too_few_candidates"},
+            )
+        tenders.advance_tender(
+            session,
+            tender=tender,
+            command="invite_tenderers",
+            target=tm.UNSUCCESSFUL,
+            actor=actor,
+            now=now,
+            payload={"qualified": len(qualified)},
+        )
         return tender
     if rules.tender_period is not None and not book.calendar().meets(now, tender_end, rules.tender_period):
         earliest = book.calendar().add(now, rules.tender_period)
@@ -381,8 +434,15 @@ def invite_tenderers(session: Session, *, actor: Actor, now: datetime, tender_id
     for cand in qualified:
         tenders.invite(session, tender=tender, supplier_id=cand.supplier_id, now=now, basis="prequalification")
     tender.tender_start, tender.tender_end = now, tender_end
-    tenders.advance_tender(session, tender=tender, command="invite_tenderers", target=tm.TENDERING, actor=actor,
-                           now=now, payload={"invited": [c.supplier_id for c in qualified], "tender_end": tender_end})
+    tenders.advance_tender(
+        session,
+        tender=tender,
+        command="invite_tenderers",
+        target=tm.TENDERING,
+        actor=actor,
+        now=now,
+        payload={"invited": [c.supplier_id for c in qualified], "tender_end": tender_end},
+    )
     return tender
 
 
@@ -400,9 +460,24 @@ def list_candidacies(session: Session, *, actor: Actor | None, tender_id: str) -
 
 
 def _candidacy_event(
-    session: Session, cand: Candidacy, actor: Actor, now: datetime, command: str, before: str | None,
+    session: Session,
+    cand: Candidacy,
+    actor: Actor,
+    now: datetime,
+    command: str,
+    before: str | None,
     payload: dict[str, Any],
 ) -> None:
-    record_event(session, actor=actor, now=now, command=command,
-                 event_type=CANDIDACY_MACHINE.transitions[command].event, object_type="candidacy",
-                 object_id=cand.id, process_id=cand.tender_id, before=before, after=cand.status, payload=payload)
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command=command,
+        event_type=CANDIDACY_MACHINE.transitions[command].event,
+        object_type="candidacy",
+        object_id=cand.id,
+        process_id=cand.tender_id,
+        before=before,
+        after=cand.status,
+        payload=payload,
+    )

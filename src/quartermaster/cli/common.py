@@ -14,9 +14,7 @@ from quartermaster.config import Settings, get_settings
 
 DataDir = Annotated[
     Path | None,
-    typer.Option(
-        "--data-dir", help="Directory of the embedded database and blobs (default: var/ or QM_DATA_DIR)."
-    ),
+    typer.Option("--data-dir", help="Directory of the embedded database and blobs (default: var/ or QM_DATA_DIR)."),
 ]
 DatabaseUrl = Annotated[
     str | None,

@@ -11,8 +11,9 @@ import typer
 
 from quartermaster.cli.common import DatabaseUrl, DataDir, fail, readable_errors, settings_for
 
-app = typer.Typer(help="Quartermaster: defence procurement platform.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Quartermaster: defence procurement platform.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 users = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(users, name="users")
@@ -44,7 +45,9 @@ def users_create(
     username: str,
     role: Annotated[str, typer.Option(help="buyer | approver | evaluator | supplier | auditor | admin")],
     name: Annotated[str | None, typer.Option(help="Display name (default: the username)")] = None,
-    organization: Annotated[str | None, typer.Option(help="Organization id, or SCHEME:ID (e.g. UA-EDR:00034022)")] = None,
+    organization: Annotated[
+        str | None, typer.Option(help="Organization id, or SCHEME:ID (e.g. UA-EDR:00034022)")
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -69,16 +72,26 @@ def users_create(
             if organization:
                 if ":" in organization:
                     scheme, _, ident = organization.partition(":")
-                    org = session.scalar(select(Organization).where(
-                        Organization.identifier_scheme == scheme, Organization.identifier_id == ident))
+                    org = session.scalar(
+                        select(Organization).where(
+                            Organization.identifier_scheme == scheme, Organization.identifier_id == ident
+                        )
+                    )
                 else:
                     org = session.get(Organization, organization)
                 if org is None:
                     fail(f"no organization '{organization}'")
                     return
                 org_id = org.id
-            user = service.create_user(session, actor=SCHEDULER, now=now, username=username, name=name or username,
-                                       role=role_, organization_id=org_id)
+            user = service.create_user(
+                session,
+                actor=SCHEDULER,
+                now=now,
+                username=username,
+                name=name or username,
+                role=role_,
+                organization_id=org_id,
+            )
             token = service.issue_token(session, user=user, now=now, label="cli")
     typer.echo(json.dumps({"username": username, "role": role, "organization_id": org_id, "token": token}))
 
@@ -130,8 +143,15 @@ def _serve(data_dir: Path, database_url: str | None, host: str, port: int, sched
         os.environ["QM_DATABASE_URL"] = database_url
     os.environ["QM_RUN_SCHEDULER"] = "true" if scheduler else "false"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run("quartermaster.api.main:app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+    uvicorn.run(
+        "quartermaster.api.main:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
 
 
 @app.command()

@@ -21,9 +21,7 @@ Lim = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.get("/events", response_model=Page[EventRead], summary="All events (auditors)")
-def list_events(
-    session: ReadSession, actor: CurrentActor, after: AfterSeq = 0, limit: Lim = 500
-) -> Page[EventRead]:
+def list_events(session: ReadSession, actor: CurrentActor, after: AfterSeq = 0, limit: Lim = 500) -> Page[EventRead]:
     """The whole event log in sequence order."""
     if actor.role is not Role.AUDITOR:
         raise PermissionDenied("only auditors read the whole event log", code="auth.auditor_only")
@@ -42,9 +40,7 @@ def process_events(
     tender = tenders.get_tender(session, tender_id, actor=actor)
     insider = actor.role in tenders.BUYER_SIDE and actor.organization_id == tender.buyer_id
     if actor.role is not Role.AUDITOR and not insider:
-        raise PermissionDenied(
-            "only auditors and the buyer's staff read a process's events", code="auth.auditor_only"
-        )
+        raise PermissionDenied("only auditors and the buyer's staff read a process's events", code="auth.auditor_only")
     rows = service.process_events(session, tender.id, after_seq=after, limit=limit)
     return Page[EventRead](
         data=[EventRead.model_validate(e) for e in rows],

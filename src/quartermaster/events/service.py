@@ -74,16 +74,9 @@ def record_event(
     return event
 
 
-def process_events(
-    session: Session, process_id: str, *, after_seq: int = 0, limit: int = 500
-) -> Sequence[Event]:
+def process_events(session: Session, process_id: str, *, after_seq: int = 0, limit: int = 500) -> Sequence[Event]:
     """Events of one contracting process, in order."""
-    stmt = (
-        select(Event)
-        .where(Event.process_id == process_id, Event.seq > after_seq)
-        .order_by(Event.seq)
-        .limit(limit)
-    )
+    stmt = select(Event).where(Event.process_id == process_id, Event.seq > after_seq).order_by(Event.seq).limit(limit)
     return session.scalars(stmt).all()
 
 

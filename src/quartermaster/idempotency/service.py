@@ -17,9 +17,7 @@ def lookup(session: Session, *, actor_id: str, key: str, request_hash: str) -> I
         select(IdempotencyRecord).where(IdempotencyRecord.actor_id == actor_id, IdempotencyRecord.key == key)
     )
     if rec is not None and rec.request_hash != request_hash:
-        raise IdempotencyMismatch(
-            "this Idempotency-Key was already used with a different request", idempotency_key=key
-        )
+        raise IdempotencyMismatch("this Idempotency-Key was already used with a different request", idempotency_key=key)
     return rec
 
 

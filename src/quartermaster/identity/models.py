@@ -22,9 +22,7 @@ class Organization(Base):
     identifier_scheme: Mapped[str] = mapped_column(String(16))
     identifier_id: Mapped[str] = mapped_column(String(40))
     party_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
-    kind: Mapped[str] = mapped_column(
-        String(32)
-    )  # defence_agency, military_unit, ministry, company, review_body
+    kind: Mapped[str] = mapped_column(String(32))  # defence_agency, military_unit, ministry, company, review_body
     country: Mapped[str] = mapped_column(String(2), default="UA")
     region: Mapped[str | None] = mapped_column(String(120))
     locality: Mapped[str | None] = mapped_column(String(120))

@@ -27,9 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["identity"])
 @router.get("/me", response_model=MeRead, summary="Who am I")
 def me(actor: CurrentActor) -> MeRead:
     """The caller behind the bearer token."""
-    return MeRead(
-        user_id=actor.user_id, name=actor.name, role=actor.role.value, organization_id=actor.organization_id
-    )
+    return MeRead(user_id=actor.user_id, name=actor.name, role=actor.role.value, organization_id=actor.organization_id)
 
 
 @router.get("/organizations", response_model=Page[OrganizationRead], summary="List organizations")
@@ -46,17 +44,13 @@ def list_organizations(
     )
 
 
-@router.get(
-    "/organizations/{organization_id}", response_model=OrganizationRead, summary="Read an organization"
-)
+@router.get("/organizations/{organization_id}", response_model=OrganizationRead, summary="Read an organization")
 def get_organization(organization_id: str, session: ReadSession) -> OrganizationRead:
     """One party."""
     return OrganizationRead.model_validate(service.get_organization(session, organization_id))
 
 
-@router.post(
-    "/organizations", status_code=201, response_model=OrganizationRead, summary="Register an organization"
-)
+@router.post("/organizations", status_code=201, response_model=OrganizationRead, summary="Register an organization")
 def create_organization(body: OrganizationCreate, cmd: Cmd) -> Response:
     """Administrators register parties; identifiers are validated (EDRPOU check digit, NCAGE pattern)."""
     return cmd.run(

@@ -28,9 +28,7 @@ def hash_token(token: str) -> str:
 
 def _require_admin(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.SYSTEM):
-        raise PermissionDenied(
-            "only an administrator may manage organizations and users", code="auth.admin_only"
-        )
+        raise PermissionDenied("only an administrator may manage organizations and users", code="auth.admin_only")
 
 
 def create_organization(
@@ -199,11 +197,7 @@ def find_user(session: Session, username: str) -> User:
 def issue_token(session: Session, *, user: User, now: datetime, label: str | None = None) -> str:
     """Create a token for ``user`` and return it; only its hash is stored, so this is the one time it is seen."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id, token_hash=hash_token(token), prefix=token[:10], label=label, created_at=now
-        )
-    )
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:10], label=label, created_at=now))
     session.flush()
     return token
 
@@ -230,9 +224,7 @@ def actor_of(user: User) -> Actor:
 
 def revoke_tokens(session: Session, *, user: User, now: datetime) -> int:
     """Revoke every live token of ``user``; returns how many."""
-    rows = session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
     for row in rows:
         row.revoked_at = now
     return len(rows)

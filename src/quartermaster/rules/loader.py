@@ -123,13 +123,9 @@ def _load(directory: Path | None) -> tuple[Rulebook, ...]:
         files = list(_package_files())
     else:
         files = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.toml"))]
-    books = sorted(
-        (parse_rulebook(text, origin=name) for name, text in files), key=lambda b: b.effective_from
-    )
+    books = sorted((parse_rulebook(text, origin=name) for name, text in files), key=lambda b: b.effective_from)
     if not books:
-        raise RuleViolation(
-            f"no rulebook files found in {directory or 'the package'}", code="rule.no_rulebook"
-        )
+        raise RuleViolation(f"no rulebook files found in {directory or 'the package'}", code="rule.no_rulebook")
     _check_unique(books)
     return tuple(books)
 

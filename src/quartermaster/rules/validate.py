@@ -246,9 +246,7 @@ def _header(raw: Mapping[str, Any], problems: _Problems) -> tuple[str, date, str
 def _calendar(raw: Mapping[str, Any], problems: _Problems) -> tuple[frozenset[date], bool]:
     table = _table(raw, "calendar", problems)
     holidays = table.get("holidays")
-    if not isinstance(holidays, list) or not all(
-        isinstance(d, date) and not isinstance(d, datetime) for d in holidays
-    ):
+    if not isinstance(holidays, list) or not all(isinstance(d, date) and not isinstance(d, datetime) for d in holidays):
         problems.add("calendar.holidays", "must be a list of TOML dates")
         holidays = []
     suspended = table.get("martial_law_holidays_suspended")

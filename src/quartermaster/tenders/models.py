@@ -51,12 +51,18 @@ TENDER_MACHINE = StateMachine(
         t("award_lots", [QUALIFICATION], [AWARDED], "TenderAwarded", A, SYS),
         t("reopen_qualification", [AWARDED], [QUALIFICATION], "QualificationReopened", A),
         t("complete_tender", [AWARDED], [COMPLETE], "TenderCompleted", A, S, SYS),
-        t("fail_tender", [PREQUALIFICATION_REVIEW, OPENING, QUALIFICATION, AWARDED], [UNSUCCESSFUL],
-          "TenderUnsuccessful", A, E, SYS),
+        t(
+            "fail_tender",
+            [PREQUALIFICATION_REVIEW, OPENING, QUALIFICATION, AWARDED],
+            [UNSUCCESSFUL],
+            "TenderUnsuccessful",
+            A,
+            E,
+            SYS,
+        ),
     ],
     derived=DERIVED_COMMANDS,
 )
-
 
 
 LOT_ACTIVE, LOT_AWARDED, LOT_COMPLETE = "active", "awarded", "complete"
@@ -118,7 +124,7 @@ class Tender(Base):
         back_populates="tender", order_by="Item.position", cascade="all, delete-orphan", lazy="select"
     )
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_published(self) -> bool:

@@ -71,8 +71,14 @@ def list_tenders(
     published_to: datetime | None = None,
 ) -> Page[TenderRead]:
     """Published tenders (and the caller's own drafts), filtered, in keyset pages."""
-    flt = service.TenderFilter(status=status, procedure=procedure, buyer_id=buyer_id, cpv_prefix=cpv,
-                               published_from=published_from, published_to=published_to)
+    flt = service.TenderFilter(
+        status=status,
+        procedure=procedure,
+        buyer_id=buyer_id,
+        cpv_prefix=cpv,
+        published_from=published_from,
+        published_to=published_to,
+    )
     rows = list(service.list_tenders(session, actor=actor, flt=flt, after=after, limit=limit))
     return Page[TenderRead](data=[_read(t) for t in rows], next=next_cursor(rows, limit))
 
@@ -102,8 +108,9 @@ def update_tender(tender_id: str, body: TenderUpdate, cmd: Cmd, state: State, if
 
     def go(s: Session, now: datetime) -> TenderRead:
         _check_version(service.get_tender(s, tender_id, actor=cmd.actor, for_update=True), expected)
-        return _read(service.update_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, spec=body,
-                                           lists=state.lists))
+        return _read(
+            service.update_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, spec=body, lists=state.lists)
+        )
 
     return cmd.run(go, etag=lambda r: r.version)
 
@@ -125,15 +132,23 @@ def _tender_command(
 @router.post("/tenders/{tender_id}/publish", response_model=TenderRead, summary="Publish a tender")
 def publish_tender(tender_id: str, body: PublishTender, cmd: Cmd, if_match: IfMatch = None) -> Response:
     """An approver (not the preparer) publishes under the rulebook in force now."""
-    return _tender_command(cmd, tender_id, if_match, lambda s, now: service.publish_tender(
-        s, actor=cmd.actor, now=now, tender_id=tender_id, periods=body))
+    return _tender_command(
+        cmd,
+        tender_id,
+        if_match,
+        lambda s, now: service.publish_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, periods=body),
+    )
 
 
 @router.post("/tenders/{tender_id}/cancel", response_model=TenderRead, summary="Cancel a tender")
 def cancel_tender(tender_id: str, body: CancelTender, cmd: Cmd, if_match: IfMatch = None) -> Response:
     """Cancel an unfinished tender with a reason."""
-    return _tender_command(cmd, tender_id, if_match, lambda s, now: service.cancel_tender(
-        s, actor=cmd.actor, now=now, tender_id=tender_id, reason=body.reason))
+    return _tender_command(
+        cmd,
+        tender_id,
+        if_match,
+        lambda s, now: service.cancel_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, reason=body.reason),
+    )
 
 
 @router.get("/tenders/{tender_id}/questions", response_model=list[EnquiryRead], summary="Questions and answers")
@@ -146,29 +161,42 @@ def list_questions(tender_id: str, session: ReadSession, actor: MaybeActor) -> l
 @router.post("/tenders/{tender_id}/questions", status_code=201, response_model=EnquiryRead, summary="Ask")
 def ask_question(tender_id: str, body: QuestionIn, cmd: Cmd) -> Response:
     """A supplier asks a question while enquiries are open."""
-    return cmd.run(lambda s, now: EnquiryRead.model_validate(service.ask_question(
-        s, actor=cmd.actor, now=now, tender_id=tender_id, question=body)), status_code=201)
+    return cmd.run(
+        lambda s, now: EnquiryRead.model_validate(
+            service.ask_question(s, actor=cmd.actor, now=now, tender_id=tender_id, question=body)
+        ),
+        status_code=201,
+    )
 
 
 @router.post("/tenders/{tender_id}/questions/{question_id}/answer", response_model=EnquiryRead, summary="Answer")
 def answer_question(tender_id: str, question_id: str, body: AnswerIn, cmd: Cmd) -> Response:
     """The buyer answers publicly."""
-    return cmd.run(lambda s, now: EnquiryRead.model_validate(service.answer_question(
-        s, actor=cmd.actor, now=now, tender_id=tender_id, enquiry_id=question_id, answer=body.answer)))
+    return cmd.run(
+        lambda s, now: EnquiryRead.model_validate(
+            service.answer_question(
+                s, actor=cmd.actor, now=now, tender_id=tender_id, enquiry_id=question_id, answer=body.answer
+            )
+        )
+    )
 
 
 @router.get("/rules/{procedure}/periods", response_model=PeriodsRead, summary="Minimum periods for a procedure")
-def minimum_periods(
-    procedure: str, state: State, actor: CurrentActor, start: datetime | None = None
-) -> PeriodsRead:
+def minimum_periods(procedure: str, state: State, actor: CurrentActor, start: datetime | None = None) -> PeriodsRead:
     """What the rulebook in force requires if a tender of this procedure were published at ``start`` (now)."""
     when = start or state.clock.now()
     book = rulebook_for(when)
     rules = book.procedure(procedure)
     ends = service.minimum_periods(book, rules, when)
     return PeriodsRead(
-        procedure=procedure, rulebook_version=book.version, start=when,
-        prequalification_end=ends["prequalification_end"], enquiry_end=ends["enquiry_end"],
-        tender_end=ends["tender_end"], standstill_days=rules.standstill.days if rules.standstill else None,
-        min_bids=rules.min_bids, award_criteria=list(rules.award_criteria), justifications=list(rules.justifications),
+        procedure=procedure,
+        rulebook_version=book.version,
+        start=when,
+        prequalification_end=ends["prequalification_end"],
+        enquiry_end=ends["enquiry_end"],
+        tender_end=ends["tender_end"],
+        standstill_days=rules.standstill.days if rules.standstill else None,
+        min_bids=rules.min_bids,
+        award_criteria=list(rules.award_criteria),
+        justifications=list(rules.justifications),
     )

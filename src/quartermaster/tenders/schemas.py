@@ -184,21 +184,41 @@ class PeriodsRead(Output):
 
 def lot_read(lot: Any) -> LotRead:
     """LotRead from a Lot row."""
-    return LotRead(id=lot.id, title=lot.title, description=lot.description, status=lot.status,
-                   value=MoneyIO.of(lot.value_amount, lot.currency))
+    return LotRead(
+        id=lot.id,
+        title=lot.title,
+        description=lot.description,
+        status=lot.status,
+        value=MoneyIO.of(lot.value_amount, lot.currency),
+    )
 
 
 def tender_read(tender: Any, allowed: list[str]) -> TenderRead:
     """TenderRead from a Tender row."""
     return TenderRead(
-        id=tender.id, title=tender.title, description=tender.description, buyer_id=tender.buyer_id,
-        procedure=tender.procedure, rulebook_version=tender.rulebook_version, status=tender.status,
-        category=tender.category, value=MoneyIO.of(tender.value_amount, tender.currency),
-        award_criteria=tender.award_criteria, justification=tender.justification,
-        justification_details=tender.justification_details, plan_id=tender.plan_id,
-        framework_id=tender.framework_id, prequalification_end=tender.prequalification_end,
-        enquiry_end=tender.enquiry_end, tender_start=tender.tender_start, tender_end=tender.tender_end,
-        published_at=tender.published_at, created_at=tender.created_at, updated_at=tender.updated_at,
-        version=tender.version, lots=[lot_read(lot) for lot in tender.lots],
-        items=[ItemRead.model_validate(i) for i in tender.items], allowed_commands=allowed,
+        id=tender.id,
+        title=tender.title,
+        description=tender.description,
+        buyer_id=tender.buyer_id,
+        procedure=tender.procedure,
+        rulebook_version=tender.rulebook_version,
+        status=tender.status,
+        category=tender.category,
+        value=MoneyIO.of(tender.value_amount, tender.currency),
+        award_criteria=tender.award_criteria,
+        justification=tender.justification,
+        justification_details=tender.justification_details,
+        plan_id=tender.plan_id,
+        framework_id=tender.framework_id,
+        prequalification_end=tender.prequalification_end,
+        enquiry_end=tender.enquiry_end,
+        tender_start=tender.tender_start,
+        tender_end=tender.tender_end,
+        published_at=tender.published_at,
+        created_at=tender.created_at,
+        updated_at=tender.updated_at,
+        version=tender.version,
+        lots=[lot_read(lot) for lot in tender.lots],
+        items=[ItemRead.model_validate(i) for i in tender.items],
+        allowed_commands=allowed,
     )

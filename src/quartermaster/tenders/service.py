@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -88,7 +88,7 @@ def list_tenders(
         stmt = stmt.where(Tender.published_at >= flt.published_from)
     if flt.published_to:
         stmt = stmt.where(Tender.published_at < flt.published_to)
-    if actor is None or not (actor.role is Role.AUDITOR):
+    if actor is None or actor.role is not Role.AUDITOR:
         own_org = actor.organization_id if actor is not None and actor.role in BUYER_SIDE else None
         stmt = stmt.where((Tender.status != m.DRAFT) | (Tender.buyer_id == own_org))
     return session.scalars(stmt).all()
@@ -141,19 +141,21 @@ def _build_lots(tender: Tender, lots: Sequence[LotIn], lists: CodeLists) -> None
         for ii, item_in in enumerate(lot_in.items):
             where = f"lots.{li}.items.{ii}"
             nsn = None
-            for field, check in (
-                ("cpv", lambda: validate_cpv(item_in.cpv, lists)),
-                ("unit", lambda: validate_unit(item_in.unit, lists)),
-            ):
+            checks: list[tuple[str, str | None, Callable[[str, CodeLists], object]]] = [
+                ("cpv", item_in.cpv, validate_cpv),
+                ("unit", item_in.unit, validate_unit),
+                ("nsn", item_in.nsn, validate_nsn),
+            ]
+            for field, value, check in checks:
+                if value is None:
+                    continue
                 try:
-                    check()
+                    result = check(value, lists)
                 except ValueError as exc:
                     errors.append({"field": f"{where}.{field}", "message": str(exc)})
-            if item_in.nsn:
-                try:
-                    nsn = validate_nsn(item_in.nsn, lists)
-                except ValueError as exc:
-                    errors.append({"field": f"{where}.nsn", "message": str(exc)})
+                    continue
+                if field == "nsn":
+                    nsn = str(result)  # the canonical dashed form
             item = Item(
                 position=item_pos,
                 description=item_in.description,
@@ -176,16 +178,17 @@ def _build_lots(tender: Tender, lots: Sequence[LotIn], lists: CodeLists) -> None
     tender.cpv_main = tender.items[0].cpv
 
 
-def create_tender(
-    session: Session, *, actor: Actor, now: datetime, spec: TenderCreate, lists: CodeLists
-) -> Tender:
+def create_tender(session: Session, *, actor: Actor, now: datetime, spec: TenderCreate, lists: CodeLists) -> Tender:
     """Prepare a draft tender for the actor's organization; validated against code lists, not yet the rulebook.
 
     Buyers prepare; an approver may prepare too (a small unit's officer), but then another approver publishes.
     """
     if actor.role not in PREPARERS or actor.organization_id is None:
-        raise PermissionDenied("only a buyer or an approver may prepare a tender", code="auth.role_forbidden",
-                               allowed_roles=[r.value for r in PREPARERS])
+        raise PermissionDenied(
+            "only a buyer or an approver may prepare a tender",
+            code="auth.role_forbidden",
+            allowed_roles=[r.value for r in PREPARERS],
+        )
     if spec.plan_id is not None:  # a tender may only follow its own buyer's published plan
         plans.require_plan_for_tender(session, plan_id=spec.plan_id, buyer_id=actor.organization_id)
     currency = spec.lots[0].value.currency
@@ -321,9 +324,7 @@ def preparers(session: Session, tender: Tender) -> set[str]:
     return {tender.created_by, *editors}
 
 
-def publish_tender(
-    session: Session, *, actor: Actor, now: datetime, tender_id: str, periods: PublishTender
-) -> Tender:
+def publish_tender(session: Session, *, actor: Actor, now: datetime, tender_id: str, periods: PublishTender) -> Tender:
     """Publish a draft under the rulebook in force now; the preparer may not publish their own tender."""
     tender = get_tender(session, tender_id, actor=actor, for_update=True)
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="publish_tender", actor=actor)
@@ -368,13 +369,9 @@ def _check_publishable(
 ) -> None:
     errors: list[dict[str, str]] = []
     if tender.award_criteria not in rules.award_criteria:
-        errors.append(
-            {"field": "award_criteria", "message": f"{tender.procedure} allows {list(rules.award_criteria)}"}
-        )
+        errors.append({"field": "award_criteria", "message": f"{tender.procedure} allows {list(rules.award_criteria)}"})
     if rules.justifications and tender.justification not in rules.justifications:
-        errors.append(
-            {"field": "justification", "message": f"required, one of {list(rules.justifications)}"}
-        )
+        errors.append({"field": "justification", "message": f"required, one of {list(rules.justifications)}"})
     if not rules.justifications and tender.justification:
         errors.append({"field": "justification", "message": f"not used by {tender.procedure}"})
     if rules.max_value is not None and tender.value_amount > rules.max_value:
@@ -382,8 +379,9 @@ def _check_publishable(
     if (tender.framework_id is None) == (tender.procedure == "framework.mini-competition"):
         errors.append({"field": "framework_id", "message": "a mini-competition, and only one, names its framework"})
     if "prequalification" in rules.steps:
-        _check_period(book, now, periods.prequalification_end, rules.prequalification_period,
-                      "prequalification_end", errors)
+        _check_period(
+            book, now, periods.prequalification_end, rules.prequalification_period, "prequalification_end", errors
+        )
     else:
         start = now
         if "enquiries" in rules.steps:
@@ -405,11 +403,28 @@ def cancel_tender(session: Session, *, actor: Actor, now: datetime, tender_id: s
     tender = get_tender(session, tender_id, actor=actor, for_update=True)
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="cancel_tender", actor=actor)
     _require_buyer_staff(actor, tender.buyer_id, Role.APPROVER)
+    awarded = [lot.id for lot in tender.lots if lot.status == m.LOT_AWARDED]
+    if awarded:
+        # An award opens a standstill and drafts a contract; cancelling the tender under it would orphan both.
+        raise TENDER_MACHINE.refuse(
+            obj_id=tender.id,
+            state=tender.status,
+            command="cancel_tender",
+            reason=f"lot(s) {', '.join(awarded)} are awarded; cancel their awards first",
+        )
     before = tender.status
     for lot in tender.lots:  # each lot's change is an event of its own, like every other state change
         if lot.status in m.LOT_MACHINE.transitions["cancel_lot"].sources:
-            transition_lot(session, tender=tender, lot=lot, command="cancel_lot", target=m.LOT_CANCELLED,
-                           actor=actor, now=now, payload={"reason": reason})
+            transition_lot(
+                session,
+                tender=tender,
+                lot=lot,
+                command="cancel_lot",
+                target=m.LOT_CANCELLED,
+                actor=actor,
+                now=now,
+                payload={"reason": reason},
+            )
     tender.status = m.CANCELLED
     tender.updated_at = now
     _event(session, tender, actor, now, "cancel_tender", before, {"reason": reason})
@@ -645,7 +660,13 @@ def settle_tender(session: Session, *, tender: Tender, actor: Actor, now: dateti
 
 
 def advance_tender(
-    session: Session, *, tender: Tender, command: str, target: str, actor: Actor, now: datetime,
+    session: Session,
+    *,
+    tender: Tender,
+    command: str,
+    target: str,
+    actor: Actor,
+    now: datetime,
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Apply a tender transition decided by another context's command (e.g. open_bids, invite_tenderers)."""

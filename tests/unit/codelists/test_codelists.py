@@ -4,9 +4,9 @@ CPV, NSN, unit and currency validators."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import time
-import os
 from pathlib import Path
 
 import pytest
@@ -157,9 +157,7 @@ def test_demo_fsc_lookup(demo: CodeLists) -> None:
         ("PR", "pair", "пара"),
     ],
 )
-def test_units_have_english_and_ukrainian_names(
-    demo: CodeLists, code: str, name_en: str, name_uk: str
-) -> None:
+def test_units_have_english_and_ukrainian_names(demo: CodeLists, code: str, name_en: str, name_uk: str) -> None:
     assert demo.unit(code) == UnitEntry(code=code, name_en=name_en, name_uk=name_uk)
 
 
@@ -195,17 +193,13 @@ def test_validate_cpv_refuses_codes_missing_from_the_list(demo: CodeLists) -> No
         validate_cpv("03000000-1", demo)  # a real CPV code, but not in the demo subset
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "353000007", "35300000", "35300000-", "35300000-77", "3530000-7", "35300000 7"]
-)
+@pytest.mark.parametrize("bad", ["", "353000007", "35300000", "35300000-", "35300000-77", "3530000-7", "35300000 7"])
 def test_validate_cpv_refuses_malformed_codes(demo: CodeLists, bad: str) -> None:
     with pytest.raises(ValueError, match="CPV code must be"):
         validate_cpv(bad, demo)
 
 
-@pytest.mark.parametrize(
-    ("code", "division"), [("35300000-7", "35"), ("09134200", "09"), (" 18143000-3 ", "18")]
-)
+@pytest.mark.parametrize(("code", "division"), [("35300000-7", "35"), ("09134200", "09"), (" 18143000-3 ", "18")])
 def test_cpv_division_is_the_first_two_digits(code: str, division: str) -> None:
     assert cpv_division(code) == division
 
@@ -259,9 +253,7 @@ def test_nsn_with_unknown_supply_class_is_refused(demo: CodeLists) -> None:
 
 def test_nsn_with_unknown_ncb_is_refused(demo: CodeLists) -> None:
     assert "57" not in NCB_CODES
-    with pytest.raises(
-        ValueError, match="NSN 1005-57-123-4567: 57 is not a known National Codification Bureau"
-    ):
+    with pytest.raises(ValueError, match="NSN 1005-57-123-4567: 57 is not a known National Codification Bureau"):
         validate_nsn("1005-57-123-4567", demo)
 
 

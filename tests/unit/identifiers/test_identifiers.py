@@ -68,9 +68,7 @@ def test_known_valid_edrpou_codes_are_accepted(code: str) -> None:
     assert validate_edrpou(code) == code
 
 
-@pytest.mark.parametrize(
-    ("first7", "digit"), [("0003402", 2), ("3285596", 1), ("0000003", 5), ("0000281", 0)]
-)
+@pytest.mark.parametrize(("first7", "digit"), [("0003402", 2), ("3285596", 1), ("0000003", 5), ("0000281", 0)])
 def test_check_digit_matches_hand_computation(first7: str, digit: int) -> None:
     assert edrpou_check_digit(first7) == digit
 

@@ -12,8 +12,7 @@ from quartermaster.rules import PeriodRule, WorkCalendar
 
 # The statutory 2025 dates that fall on a weekday (Labour Code art. 73), enough for the hand-worked examples.
 HOLIDAYS_2025 = frozenset(
-    date.fromisoformat(d)
-    for d in ("2025-01-01", "2025-05-01", "2025-05-08", "2025-07-15", "2025-10-01", "2025-12-25")
+    date.fromisoformat(d) for d in ("2025-01-01", "2025-05-01", "2025-05-08", "2025-07-15", "2025-10-01", "2025-12-25")
 )
 OBSERVED = WorkCalendar(HOLIDAYS_2025, holidays_suspended=False)
 MARTIAL_LAW = WorkCalendar(HOLIDAYS_2025, holidays_suspended=True)
@@ -225,9 +224,7 @@ def test_add_is_monotonic(cal: WorkCalendar, first: datetime, second: datetime, 
 
 
 @given(cal=calendars, first=moments, second=moments, rule=rules)
-def test_subtract_is_monotonic(
-    cal: WorkCalendar, first: datetime, second: datetime, rule: PeriodRule
-) -> None:
+def test_subtract_is_monotonic(cal: WorkCalendar, first: datetime, second: datetime, rule: PeriodRule) -> None:
     early, late = sorted((first, second))
     assert cal.subtract(early, rule) <= cal.subtract(late, rule)
 

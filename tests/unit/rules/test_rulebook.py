@@ -75,9 +75,7 @@ def test_loading_is_cached() -> None:
         ("framework.mini-competition", "selective", True, ("tendering",)),
     ],
 )
-def test_procedure_shape(
-    version: str, name: str, ocds_method: str, competitive: bool, steps: tuple[str, ...]
-) -> None:
+def test_procedure_shape(version: str, name: str, ocds_method: str, competitive: bool, steps: tuple[str, ...]) -> None:
     rules = rulebook_version(version).procedure(name)
     assert (rules.name, rules.ocds_method, rules.competitive, rules.steps) == (
         name,
@@ -288,9 +286,7 @@ def test_every_value_in_the_rule_tables_has_a_source_comment(file_name: str) -> 
 
 @pytest.mark.parametrize("file_name", SHIPPED)
 def test_every_holiday_and_justification_is_annotated(file_name: str) -> None:
-    items = [
-        ln for ln in shipped_text(file_name).splitlines() if re.match(r'^\s+("[a-z_]+"|\d{4}-\d\d-\d\d),', ln)
-    ]
+    items = [ln for ln in shipped_text(file_name).splitlines() if re.match(r'^\s+("[a-z_]+"|\d{4}-\d\d-\d\d),', ln)]
     assert len(items) == 33 + 5
     assert all("#" in ln for ln in items)
 
