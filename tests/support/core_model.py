@@ -30,6 +30,7 @@ from quartermaster.events.models import Event
 from quartermaster.rules import rulebook_for
 from quartermaster.scheduler import run_due
 from quartermaster.schema_base import MoneyIO
+from quartermaster.tenders import periods as tender_periods
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import Tender
 from quartermaster.tenders.schemas import PublishTender, QuestionIn, TenderCreate
@@ -231,7 +232,7 @@ class Model:
         q = QuestionIn(title="Delivery", description="Can delivery be split?")
         made = self.run(
             "ask_question",
-            lambda s, now: tenders.ask_question(s, actor=actor, now=now, tender_id=tender, question=q).id,
+            lambda s, now: tender_periods.ask_question(s, actor=actor, now=now, tender_id=tender, question=q).id,
         )
         if made is not None:
             self.questions.append((tender, made))
@@ -244,7 +245,7 @@ class Model:
             actor = self.who("buyer", aim)
             self.run(
                 "answer_question",
-                lambda s, now: tenders.answer_question(
+                lambda s, now: tender_periods.answer_question(
                     s, actor=actor, now=now, tender_id=picked[0], enquiry_id=picked[1], answer="Yes."
                 ),
             )

@@ -19,7 +19,7 @@ from quartermaster.actors import SCHEDULER, Actor
 from quartermaster.db.tx import Database
 from quartermaster.errors import InvalidTransition, NotFound
 from quartermaster.frameworks import service as frameworks
-from quartermaster.tenders import service as tenders
+from quartermaster.tenders import periods as tenders
 from quartermaster.types import Clock
 
 log = logging.getLogger("quartermaster.scheduler")

@@ -27,6 +27,7 @@ from quartermaster.seed.context import LotView, SeedContext, TenderView, days, o
 from quartermaster.seed.plan import BidderPlan, TenderPlan
 from quartermaster.seed.timing import Schedule, invited_tender_end, schedule
 from quartermaster.tenders import models as tm
+from quartermaster.tenders import periods as tender_periods
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.schemas import ItemIn, LotIn, PublishTender, QuestionIn, TenderCreate, TenderUpdate
 
@@ -240,13 +241,13 @@ class TenderFlow:
         title, text, _ = names.QUESTIONS[(self.plan.index + q) % len(names.QUESTIONS)]
         asker = self.ctx.suppliers[self.rng.randrange(len(self.ctx.suppliers))].actors[Role.SUPPLIER]
         question = QuestionIn(title=title, description=text)
-        return self.sim.call(tenders.ask_question, actor=asker, tender_id=self.tid, question=question).id
+        return self.sim.call(tender_periods.ask_question, actor=asker, tender_id=self.tid, question=question).id
 
     def answer(self, q: int, enquiry_id: str) -> None:
         """The buyer answers; an answer after the cut-off extends the tender period."""
         answer = names.QUESTIONS[(self.plan.index + q) % len(names.QUESTIONS)][2]
         self.sim.call(
-            tenders.answer_question, actor=self.buyer, tender_id=self.tid, enquiry_id=enquiry_id, answer=answer
+            tender_periods.answer_question, actor=self.buyer, tender_id=self.tid, enquiry_id=enquiry_id, answer=answer
         )
         self.sim.deadline(self.ctx.view(self.tid).tender_end)
 

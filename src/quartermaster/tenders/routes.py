@@ -27,7 +27,7 @@ from quartermaster.api.deps import (
 from quartermaster.errors import StaleVersion
 from quartermaster.rules import rulebook_for
 from quartermaster.schema_base import Page
-from quartermaster.tenders import service
+from quartermaster.tenders import periods, service
 from quartermaster.tenders.models import Tender
 from quartermaster.tenders.schemas import (
     AnswerIn,
@@ -155,7 +155,7 @@ def cancel_tender(tender_id: str, body: CancelTender, cmd: Cmd, if_match: IfMatc
 def list_questions(tender_id: str, session: ReadSession, actor: MaybeActor) -> list[EnquiryRead]:
     """All questions of a tender with their answers."""
     tender = service.get_tender(session, tender_id, actor=actor)
-    return [EnquiryRead.model_validate(q) for q in service.list_enquiries(session, tender)]
+    return [EnquiryRead.model_validate(q) for q in periods.list_enquiries(session, tender)]
 
 
 @router.post("/tenders/{tender_id}/questions", status_code=201, response_model=EnquiryRead, summary="Ask")
@@ -163,7 +163,7 @@ def ask_question(tender_id: str, body: QuestionIn, cmd: Cmd) -> Response:
     """A supplier asks a question while enquiries are open."""
     return cmd.run(
         lambda s, now: EnquiryRead.model_validate(
-            service.ask_question(s, actor=cmd.actor, now=now, tender_id=tender_id, question=body)
+            periods.ask_question(s, actor=cmd.actor, now=now, tender_id=tender_id, question=body)
         ),
         status_code=201,
     )
@@ -174,7 +174,7 @@ def answer_question(tender_id: str, question_id: str, body: AnswerIn, cmd: Cmd) 
     """The buyer answers publicly."""
     return cmd.run(
         lambda s, now: EnquiryRead.model_validate(
-            service.answer_question(
+            periods.answer_question(
                 s, actor=cmd.actor, now=now, tender_id=tender_id, enquiry_id=question_id, answer=body.answer
             )
         )
