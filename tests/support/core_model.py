@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from quartermaster.awards import service as awards
 from quartermaster.awards.schemas import AwardIn, EvaluationIn
+from quartermaster.bids import prequalification
 from quartermaster.bids import service as bids
 from quartermaster.bids.schemas import BidValueIn
 from quartermaster.codelists import load_codelists
@@ -260,7 +261,9 @@ class Model:
         made = self.run(
             "apply_to_participate",
             lambda s, now: (
-                bids.apply_to_participate(s, actor=actor, now=now, tender_id=tender, statement="qualified").id
+                prequalification.apply_to_participate(
+                    s, actor=actor, now=now, tender_id=tender, statement="qualified"
+                ).id
             ),
         )
         if made is not None:
@@ -276,7 +279,7 @@ class Model:
             actor = self.who("evaluator", aim)
             self.run(
                 "qualify_candidate" if qualify else "reject_candidate",
-                lambda s, now: bids.decide_candidacy(
+                lambda s, now: prequalification.decide_candidacy(
                     s, actor=actor, now=now, candidacy_id=cand, qualify=qualify, reason="checked"
                 ),
             )
@@ -287,7 +290,7 @@ class Model:
         end = self.clock.now() + timedelta(days=36)
         self.run(
             "invite_tenderers",
-            lambda s, now: bids.invite_tenderers(s, actor=actor, now=now, tender_id=tender, tender_end=end),
+            lambda s, now: prequalification.invite_tenderers(s, actor=actor, now=now, tender_id=tender, tender_end=end),
         )
 
     def cmd_submit(self, tender: str, aim: bool) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from quartermaster.api.deps import Cmd, MaybeActor, ReadSession
-from quartermaster.bids import service
+from quartermaster.bids import prequalification, service
 from quartermaster.bids.schemas import (
     BidCreate,
     BidRead,
@@ -101,7 +101,9 @@ def apply(tender_id: str, body: CandidacyCreate, cmd: Cmd) -> Response:
     """During prequalification of a selective procedure."""
     return cmd.run(
         lambda s, now: CandidacyRead.model_validate(
-            service.apply_to_participate(s, actor=cmd.actor, now=now, tender_id=tender_id, statement=body.statement)
+            prequalification.apply_to_participate(
+                s, actor=cmd.actor, now=now, tender_id=tender_id, statement=body.statement
+            )
         ),
         status_code=201,
     )
@@ -111,7 +113,8 @@ def apply(tender_id: str, body: CandidacyCreate, cmd: Cmd) -> Response:
 def list_candidacies(tender_id: str, session: ReadSession, actor: MaybeActor) -> list[CandidacyRead]:
     """Candidacies visible to the caller."""
     return [
-        CandidacyRead.model_validate(c) for c in service.list_candidacies(session, actor=actor, tender_id=tender_id)
+        CandidacyRead.model_validate(c)
+        for c in prequalification.list_candidacies(session, actor=actor, tender_id=tender_id)
     ]
 
 
@@ -120,7 +123,7 @@ def qualify(candidacy_id: str, body: Decision, cmd: Cmd) -> Response:
     """After prequalification ends."""
     return cmd.run(
         lambda s, now: CandidacyRead.model_validate(
-            service.decide_candidacy(
+            prequalification.decide_candidacy(
                 s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=True, reason=body.reason
             )
         )
@@ -132,7 +135,7 @@ def reject(candidacy_id: str, body: Decision, cmd: Cmd) -> Response:
     """After prequalification ends."""
     return cmd.run(
         lambda s, now: CandidacyRead.model_validate(
-            service.decide_candidacy(
+            prequalification.decide_candidacy(
                 s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=False, reason=body.reason
             )
         )
@@ -144,6 +147,8 @@ def invite(tender_id: str, body: InviteIn, cmd: Cmd) -> Response:
     """Open the tender period for the shortlisted candidates."""
     return cmd.run(
         lambda s, now: tender_out(
-            service.invite_tenderers(s, actor=cmd.actor, now=now, tender_id=tender_id, tender_end=body.tender_end)
+            prequalification.invite_tenderers(
+                s, actor=cmd.actor, now=now, tender_id=tender_id, tender_end=body.tender_end
+            )
         )
     )

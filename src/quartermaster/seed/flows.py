@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from quartermaster.actors import SCHEDULER, Actor, Role
 from quartermaster.awards import service as awards
 from quartermaster.awards.schemas import AwardIn, EvaluationIn
+from quartermaster.bids import prequalification
 from quartermaster.bids import service as bids
 from quartermaster.bids.schemas import BidValueIn
 from quartermaster.contracts.models import Contract
@@ -183,7 +184,10 @@ class TenderFlow:
             yield when
             statement = f"{self.ctx.suppliers[plan.bidders[k].supplier].name} meets the selection criteria."
             candidacies[k] = self.sim.call(
-                bids.apply_to_participate, actor=self.supplier(plan.bidders[k]), tender_id=self.tid, statement=statement
+                prequalification.apply_to_participate,
+                actor=self.supplier(plan.bidders[k]),
+                tender_id=self.tid,
+                statement=statement,
             ).id
         if cancel_at is not None:
             yield cancel_at
@@ -195,13 +199,15 @@ class TenderFlow:
         for k, cid in candidacies.items():
             ok = plan.bidders[k].qualifies
             reason = "meets the selection criteria" if ok else "insufficient proven experience with similar supplies"
-            self.sim.call(bids.decide_candidacy, actor=self.evaluator, candidacy_id=cid, qualify=ok, reason=reason)
+            self.sim.call(
+                prequalification.decide_candidacy, actor=self.evaluator, candidacy_id=cid, qualify=ok, reason=reason
+            )
             yield self.sim.now + days(rng, 0.01, 0.2)
         yield self.sim.now + days(rng, 0.2, 2)
         version = self.ctx.view(self.tid).rulebook_version
         assert version is not None
         end = invited_tender_end(self.sim.now, version, sched.closes_at, rng)
-        self.sim.call(bids.invite_tenderers, actor=self.approver, tender_id=self.tid, tender_end=end)
+        self.sim.call(prequalification.invite_tenderers, actor=self.approver, tender_id=self.tid, tender_end=end)
         self.sim.deadline(end)
         return self.ctx.view(self.tid).status == tm.TENDERING
 
