@@ -313,7 +313,12 @@ def _mini_competition(
     _check_value(fw, value, used)
     origin = tenders.get_tender(session, fw.tender_id, actor=actor)
     tender = tenders.create_tender(
-        session, actor=actor, now=now, lists=lists, spec=_mini_tender(fw, origin, spec, quantities, ceiling)
+        session,
+        actor=actor,
+        now=now,
+        lists=lists,
+        spec=_mini_tender(fw, origin, spec, quantities, ceiling),
+        call_off_of=fw.id,
     )
     for supplier_id in invitees(fw, quantities):
         tenders.invite(session, tender=tender, supplier_id=supplier_id, now=now, basis="framework")

@@ -178,11 +178,26 @@ def _build_lots(tender: Tender, lots: Sequence[LotIn], lists: CodeLists) -> None
     tender.cpv_main = tender.items[0].cpv
 
 
-def create_tender(session: Session, *, actor: Actor, now: datetime, spec: TenderCreate, lists: CodeLists) -> Tender:
+def create_tender(
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    spec: TenderCreate,
+    lists: CodeLists,
+    call_off_of: str | None = None,
+) -> Tender:
     """Prepare a draft tender for the actor's organization; validated against code lists, not yet the rulebook.
 
     Buyers prepare; an approver may prepare too (a small unit's officer), but then another approver publishes.
+    A mini-competition exists only as a call-off of a framework: the frameworks context creates it and passes
+    ``call_off_of``; nobody can point a tender at a framework by hand.
     """
+    if (spec.framework_id is not None or spec.procedure == "framework.mini-competition") and (
+        call_off_of is None or spec.framework_id != call_off_of
+    ):
+        msg = "a mini-competition is created by placing a call-off on its framework (POST /frameworks/{id}/call-offs)"
+        raise ValidationFailed(msg, errors=[{"field": "framework_id", "message": msg}], code="tender.not_a_call_off")
     if actor.role not in PREPARERS or actor.organization_id is None:
         raise PermissionDenied(
             "only a buyer or an approver may prepare a tender",
