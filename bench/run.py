@@ -273,7 +273,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--per-rep", type=int, help="lifecycles per repetition (default 10; quick 2)")
     p.add_argument("--bids", type=int, default=3, help="bids per lifecycle")
     p.add_argument("--tenders", type=int, help="tenders open for HTTP bids (default 60; quick 20)")
-    p.add_argument("--suppliers", type=int, help="supplier users with tokens (default 150; quick 40)")
+    p.add_argument("--suppliers", type=int, help="supplier users with tokens (default 300; quick 40)")
     p.add_argument("--budget", type=int, default=290, help="hard time limit in seconds")
     args = p.parse_args(argv)
     defaults = {
@@ -283,7 +283,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "reps": (5, 2),
         "per_rep": (10, 2),
         "tenders": (60, 20),
-        "suppliers": (150, 40),
+        "suppliers": (300, 40),  # 60 x 300 = 18,000 (tender, supplier) pairs: enough for three rounds at ~500 bids/s
     }
     for key, (full, quick) in defaults.items():
         if getattr(args, key) is None:

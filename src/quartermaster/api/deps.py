@@ -34,8 +34,8 @@ class AppState:
     lists: CodeLists
 
 
-def get_state(request: Request) -> AppState:
-    """The app's state."""
+async def get_state(request: Request) -> AppState:
+    """The app's state (async: a sync dependency would cost a threadpool hop on every request)."""
     state: AppState = request.app.state.qm
     return state
 
@@ -43,17 +43,25 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-def _actor(state: State, authorization: Annotated[str | None, Header()] = None) -> Actor | None:
+def _bearer(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (None when absent); Unauthenticated when malformed."""
     if authorization is None:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("use 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def _actor(state: State, authorization: Annotated[str | None, Header()] = None) -> Actor | None:
+    token = _bearer(authorization)
+    if token is None:
+        return None
     with state.db.unit_of_work(write=False) as session:
-        return identity.authenticate(session, token.strip())
+        return identity.authenticate(session, token)
 
 
-def _required_actor(actor: Annotated[Actor | None, Depends(_actor)]) -> Actor:
+async def _required_actor(actor: Annotated[Actor | None, Depends(_actor)]) -> Actor:
     if actor is None:
         raise Unauthenticated("this operation needs a bearer token")
     return actor
@@ -98,10 +106,42 @@ def require_if_match(value: str | None) -> int:
 
 
 class Command:
-    """Runs one state-changing request in one transaction, honouring Idempotency-Key."""
+    """Runs one state-changing request in one transaction, honouring Idempotency-Key.
 
-    def __init__(self, state: AppState, actor: Actor, key: str | None, request_hash: str, path: str) -> None:
-        self.state, self.actor, self.key, self.request_hash, self.path = state, actor, key, request_hash, path
+    The caller is either given (``actor``) or named by a bearer ``token`` that is resolved on first use: inside
+    the command's own transaction when ``run`` needs it, so a write request costs one transaction, one connection
+    and one threadpool hop (the route's) rather than an extra read transaction in a hop of its own.
+    """
+
+    def __init__(
+        self,
+        state: AppState,
+        actor: Actor | None,
+        key: str | None,
+        request_hash: str,
+        path: str,
+        *,
+        token: str | None = None,
+    ) -> None:
+        if actor is None and token is None:
+            raise Unauthenticated("this operation needs a bearer token")
+        self.state, self._actor, self._token = state, actor, token
+        self.key, self.request_hash, self.path = key, request_hash, path
+
+    @property
+    def actor(self) -> Actor:
+        """The caller; a route that asks before ``run`` pays for a read transaction of its own."""
+        if self._actor is None:
+            with self.state.db.unit_of_work(write=False) as session:
+                self._resolve(session)
+        assert self._actor is not None
+        return self._actor
+
+    def _resolve(self, session: Session) -> Actor:
+        if self._actor is None:
+            assert self._token is not None
+            self._actor = identity.authenticate(session, self._token)
+        return self._actor
 
     def run(
         self,
@@ -133,8 +173,9 @@ class Command:
     ) -> Response:
         now = self.state.clock.now()
         with self.state.db.unit_of_work() as session:
+            actor = self._resolve(session)
             if self.key is not None:
-                rec = idem.lookup(session, actor_id=self.actor.user_id, key=self.key, request_hash=self.request_hash)
+                rec = idem.lookup(session, actor_id=actor.user_id, key=self.key, request_hash=self.request_hash)
                 if rec is not None:
                     return _replay(rec.status_code, rec.body, rec.location, rec.etag)
             result = fn(session, now)
@@ -144,7 +185,7 @@ class Command:
             if self.key is not None:
                 idem.store(
                     session,
-                    actor_id=self.actor.user_id,
+                    actor_id=actor.user_id,
                     key=self.key,
                     request_hash=self.request_hash,
                     status_code=status_code,
@@ -174,14 +215,19 @@ def _replay(status: int, body: str, location: str | None, etag: str | None) -> R
 async def _command(
     request: Request,
     state: State,
-    actor: CurrentActor,
+    authorization: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> Command:
+    # A missing or malformed header is refused here, before the body is looked at; the token itself is checked
+    # against the database by Command, in the route's thread and transaction.
+    token = _bearer(authorization)
+    if token is None:
+        raise Unauthenticated("this operation needs a bearer token")
     raw = await request.body()
     digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + raw).hexdigest()
     if idempotency_key is not None and not idempotency_key.strip():
         raise ValidationFailed("Idempotency-Key must not be empty", code="idempotency.bad_key")
-    return Command(state, actor, idempotency_key, digest, request.url.path)
+    return Command(state, None, idempotency_key, digest, request.url.path, token=token)
 
 
 Cmd = Annotated[Command, Depends(_command)]

@@ -6,9 +6,10 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from quartermaster.bids.models import (
     BidValue,
 )
 from quartermaster.bids.schemas import BidValueIn
+from quartermaster.db.base import new_id
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from quartermaster.events.models import Event
 from quartermaster.events.service import payload_hash, record_event
@@ -112,19 +114,25 @@ def _check_deadline(tender: Tender, now: datetime) -> None:
         )
 
 
+@cache
+def _bid_of_supplier() -> Select[str]:
+    # Built once with bound parameters: on the bid path building a statement costs more than running it.
+    return select(Bid.id).where(Bid.tender_id == bindparam("tender_id"), Bid.supplier_id == bindparam("supplier_id"))
+
+
 def submit_bid(
     session: Session, *, actor: Actor, now: datetime, tender_id: str, values: Sequence[BidValueIn]
 ) -> tuple[Bid, Event]:
     """Accept a bid strictly before the tender period ends; one bid per supplier per tender."""
     supplier_id = supplier_of(actor)
-    tender = tenders.get_tender(session, tender_id, actor=actor, for_share=True)
+    tender = tenders.get_tender(session, tender_id, actor=actor, for_share=True, join_lots=True)
     BID_MACHINE.check(obj_id="new", state="none", command="submit_bid", actor=actor)
     _require_tendering(tender, "submit_bid")
     _check_deadline(tender, now)
     if tenders.bidders_restricted(tender) and not tenders.is_invited(session, tender=tender, supplier_id=supplier_id):
         raise PermissionDenied("only invited suppliers may bid on this tender", code="bid.not_invited")
     _check_values(tender, values)
-    existing = session.scalar(select(Bid.id).where(Bid.tender_id == tender.id, Bid.supplier_id == supplier_id))
+    existing = session.scalar(_bid_of_supplier(), {"tender_id": tender.id, "supplier_id": supplier_id})
     if existing is not None:
         raise Conflict(
             "this supplier already has a bid on the tender; amend or withdraw it",
@@ -132,6 +140,7 @@ def submit_bid(
             bid_id=existing,
         )
     bid = Bid(
+        id=new_id(),  # known before the flush, so the event joins the same flush as the bid
         tender_id=tender.id,
         supplier_id=supplier_id,
         submitted_by=actor.user_id,
@@ -145,11 +154,11 @@ def submit_bid(
     )
     sealed = _sealed(bid, values)  # sets the salt before the INSERT: no extra UPDATE, no version bump
     session.add(bid)
+    event = _bid_event(session, bid, actor, now, "submit_bid", None, sealed)
     try:
-        session.flush()
+        session.flush()  # one flush for the bid, its values and its event
     except IntegrityError as exc:  # a concurrent twin won the unique index
         raise Conflict("this supplier already has a bid on the tender", code="bid.duplicate") from exc
-    event = _bid_event(session, bid, actor, now, "submit_bid", None, sealed)
     return bid, event
 
 
