@@ -18,7 +18,7 @@ from quartermaster.actors import Actor
 from quartermaster.codelists import CodeLists
 from quartermaster.config import Settings
 from quartermaster.db.tx import Database
-from quartermaster.errors import PreconditionRequired, Unauthenticated, ValidationFailed
+from quartermaster.errors import PreconditionRequired, StaleVersion, Unauthenticated, ValidationFailed
 from quartermaster.idempotency import service as idem
 from quartermaster.identity import service as identity
 from quartermaster.types import Clock
@@ -95,6 +95,12 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+def check_version(kind: str, current: int, expected: int | None) -> None:
+    """Refuse (412) when If-Match named a version that is no longer current; call it under the row lock."""
+    if expected is not None and expected != current:
+        raise StaleVersion(f"the {kind} is at version {current}, not {expected}", current_etag=etag_for(current))
 
 
 def require_if_match(value: str | None) -> int:

@@ -17,6 +17,7 @@ from quartermaster.api.deps import (
     Limit,
     MaybeActor,
     ReadSession,
+    check_version,
     json_response,
     next_cursor,
     parse_if_match,
@@ -39,7 +40,6 @@ from quartermaster.contracts.schemas import (
     delivery_read,
     payment_read,
 )
-from quartermaster.errors import StaleVersion
 from quartermaster.schema_base import Page
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
@@ -65,11 +65,7 @@ def _check_version(s: Session, contract_id: str, expected: int | None) -> None:
     """Under the row lock: refuse when If-Match names a version that is no longer current."""
     if expected is None:
         return
-    current = service.load_contract(s, contract_id, for_update=True)
-    if current.version != expected:
-        raise StaleVersion(
-            f"the contract is at version {current.version}, not {expected}", current_etag=f'"v{current.version}"'
-        )
+    check_version("contract", service.load_contract(s, contract_id, for_update=True).version, expected)
 
 
 def _contract_command(

@@ -18,12 +18,12 @@ from quartermaster.api.deps import (
     MaybeActor,
     ReadSession,
     State,
+    check_version,
     json_response,
     next_cursor,
     parse_if_match,
     require_if_match,
 )
-from quartermaster.errors import StaleVersion
 from quartermaster.plans import service
 from quartermaster.plans.models import Plan
 from quartermaster.plans.schemas import CancelPlan, PlanCreate, PlanRead, PlanUpdate, plan_read
@@ -34,11 +34,6 @@ router = APIRouter(prefix="/api/v1", tags=["plans"])
 
 def _read(plan: Plan) -> PlanRead:
     return plan_read(plan, service.allowed_commands(plan))
-
-
-def _check_version(plan: Plan, expected: int | None) -> None:
-    if expected is not None and expected != plan.version:
-        raise StaleVersion(f"the plan is at version {plan.version}, not {expected}", current_etag=f'"v{plan.version}"')
 
 
 @router.get("/plans", response_model=Page[PlanRead], summary="List plans")
@@ -82,7 +77,7 @@ def update_plan(plan_id: str, body: PlanUpdate, cmd: Cmd, state: State, if_match
     expected = require_if_match(if_match)
 
     def go(s: Session, now: datetime) -> PlanRead:
-        _check_version(service.get_plan(s, plan_id, actor=cmd.actor, for_update=True), expected)
+        check_version("plan", service.get_plan(s, plan_id, actor=cmd.actor, for_update=True).version, expected)
         return _read(service.update_plan(s, actor=cmd.actor, now=now, plan_id=plan_id, spec=body, lists=state.lists))
 
     return cmd.run(go, etag=lambda r: r.version)
@@ -96,7 +91,7 @@ def _plan_command(
 
     def go(s: Session, now: datetime) -> PlanRead:
         if expected is not None:
-            _check_version(service.get_plan(s, plan_id, actor=cmd.actor, for_update=True), expected)
+            check_version("plan", service.get_plan(s, plan_id, actor=cmd.actor, for_update=True).version, expected)
         return _read(action(s, now))
 
     return cmd.run(go, etag=lambda r: r.version)

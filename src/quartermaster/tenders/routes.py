@@ -19,12 +19,12 @@ from quartermaster.api.deps import (
     MaybeActor,
     ReadSession,
     State,
+    check_version,
     json_response,
     next_cursor,
     parse_if_match,
     require_if_match,
 )
-from quartermaster.errors import StaleVersion
 from quartermaster.rules import rulebook_for
 from quartermaster.schema_base import Page
 from quartermaster.tenders import periods, service
@@ -47,14 +47,6 @@ router = APIRouter(prefix="/api/v1", tags=["tenders"])
 
 def _read(t: Tender) -> TenderRead:
     return tender_read(t, service.allowed_commands(t))
-
-
-def _check_version(tender: Tender, expected: int | None) -> None:
-    if expected is not None and expected != tender.version:
-        raise StaleVersion(
-            f"the tender is at version {tender.version}, not {expected}",
-            current_etag=f'"v{tender.version}"',
-        )
 
 
 @router.get("/tenders", response_model=Page[TenderRead], summary="List tenders")
@@ -107,7 +99,7 @@ def update_tender(tender_id: str, body: TenderUpdate, cmd: Cmd, state: State, if
     expected = require_if_match(if_match)
 
     def go(s: Session, now: datetime) -> TenderRead:
-        _check_version(service.get_tender(s, tender_id, actor=cmd.actor, for_update=True), expected)
+        check_version("tender", service.get_tender(s, tender_id, actor=cmd.actor, for_update=True).version, expected)
         return _read(
             service.update_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, spec=body, lists=state.lists)
         )
@@ -123,7 +115,9 @@ def _tender_command(
 
     def go(s: Session, now: datetime) -> TenderRead:
         if expected is not None:
-            _check_version(service.get_tender(s, tender_id, actor=cmd.actor, for_update=True), expected)
+            check_version(
+                "tender", service.get_tender(s, tender_id, actor=cmd.actor, for_update=True).version, expected
+            )
         return _read(action(s, now))
 
     return cmd.run(go, etag=lambda r: r.version)
