@@ -19,7 +19,7 @@ from quartermaster.actors import SCHEDULER, Actor
 from quartermaster.db.tx import Database
 from quartermaster.errors import InvalidTransition, NotFound
 from quartermaster.frameworks import service as frameworks
-from quartermaster.tenders import periods as tenders
+from quartermaster.tenders import periods
 from quartermaster.types import Clock
 
 log = logging.getLogger("quartermaster.scheduler")
@@ -36,23 +36,15 @@ def _tender_handler(fn: Callable[..., object]) -> Handler:
 
 
 HANDLERS: dict[str, Handler] = {
-    "end_prequalification": _tender_handler(tenders.end_prequalification),
-    "end_enquiry_period": _tender_handler(tenders.end_enquiry_period),
-    "end_tender_period": _tender_handler(tenders.end_tender_period),
+    "end_prequalification": _tender_handler(periods.end_prequalification),
+    "end_enquiry_period": _tender_handler(periods.end_enquiry_period),
+    "end_tender_period": _tender_handler(periods.end_tender_period),
     "expire_framework": frameworks.expire_framework,
 }
 
-FINDERS: list[Finder] = [tenders.due_deadlines, frameworks.due_framework_expiries]
-
-
-def register(command: str, handler: Handler, finder: Finder | None = None) -> None:
-    """Let another context add deadlines (e.g. framework expiry) without the scheduler knowing its tables.
-
-    ``handler(session, *, actor, now, object_id)`` applies one; ``finder(session, *, now, limit)`` lists what is due.
-    """
-    HANDLERS[command] = handler
-    if finder is not None and finder not in FINDERS:
-        FINDERS.append(finder)
+# A handler is ``handler(session, *, actor, now, object_id)``; a finder ``finder(session, *, now, limit)`` lists
+# ``(due_at, command, object_id)``. Each context owns its deadlines' queries; the scheduler only orders and applies.
+FINDERS: list[Finder] = [periods.due_deadlines, frameworks.due_framework_expiries]
 
 
 @dataclass(frozen=True)
