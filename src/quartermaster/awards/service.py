@@ -18,7 +18,7 @@ from quartermaster.contracts import service as contracts
 from quartermaster.contracts.models import ACTIVE as CONTRACT_ACTIVE
 from quartermaster.contracts.models import Contract
 from quartermaster.errors import Conflict, NotFound, RuleViolation, ValidationFailed
-from quartermaster.events.service import record_event
+from quartermaster.events.service import record_event, record_transition
 from quartermaster.identity.models import Organization
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
@@ -194,13 +194,12 @@ def award(session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_
         session.add(aw)
         session.flush()
         made.append(aw)
-        record_event(
+        record_transition(
             session,
+            AWARD_MACHINE,
             actor=actor,
             now=now,
             command="award",
-            event_type="AwardMade",
-            object_type="award",
             object_id=aw.id,
             process_id=tender.id,
             before=None,
@@ -325,13 +324,12 @@ def cancel_award(session: Session, *, actor: Actor, now: datetime, award_id: str
             reason="only an awarded lot's award can be cancelled",
         )
     aw.status, aw.status_reason = CANCELLED, reason
-    record_event(
+    record_transition(
         session,
+        AWARD_MACHINE,
         actor=actor,
         now=now,
         command="cancel_award",
-        event_type="AwardCancelled",
-        object_type="award",
         object_id=aw.id,
         process_id=tender.id,
         before=ACTIVE,

@@ -13,7 +13,7 @@ from quartermaster.actors import Actor, Role
 from quartermaster.bids import service
 from quartermaster.bids.models import APPLIED, CANDIDACY_MACHINE, QUALIFIED, Candidacy
 from quartermaster.errors import Conflict, NotFound, RuleViolation
-from quartermaster.events.service import record_event
+from quartermaster.events.service import record_transition
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import TENDER_MACHINE, Tender
@@ -163,13 +163,12 @@ def _candidacy_event(
     before: str | None,
     payload: dict[str, Any],
 ) -> None:
-    record_event(
+    record_transition(
         session,
+        CANDIDACY_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=CANDIDACY_MACHINE.transitions[command].event,
-        object_type="candidacy",
         object_id=cand.id,
         process_id=cand.tender_id,
         before=before,

@@ -26,7 +26,7 @@ from quartermaster.bids.schemas import BidValueIn
 from quartermaster.db.base import new_id
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from quartermaster.events.models import Event
-from quartermaster.events.service import payload_hash, record_event
+from quartermaster.events.service import payload_hash, record_transition
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import TENDER_MACHINE, Tender
@@ -48,13 +48,12 @@ def _bid_event(
     before: str | None,
     payload: dict[str, Any],
 ) -> Event:
-    return record_event(
+    return record_transition(
         session,
+        BID_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=BID_MACHINE.transitions[command].event,
-        object_type="bid",
         object_id=bid.id,
         process_id=bid.tender_id,
         before=before,

@@ -29,7 +29,7 @@ from quartermaster.contracts.models import (
 from quartermaster.contracts.schemas import DeliveryIn, PaymentIn, quantity_text
 from quartermaster.contracts.service import contract_event, load_contract, require_party
 from quartermaster.errors import NotFound, RuleViolation, ValidationFailed
-from quartermaster.events.service import record_event
+from quartermaster.events.service import record_event, record_transition
 
 # --- what has happened so far ----------------------------------------------------------------------------------
 
@@ -199,13 +199,12 @@ def _delivery_event(
     before: str | None,
     payload: dict[str, object],
 ) -> None:
-    record_event(
+    record_transition(
         session,
+        DELIVERY_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=DELIVERY_MACHINE.transitions[command].event,
-        object_type="delivery",
         object_id=delivery.id,
         process_id=contract.tender_id or contract.framework_id,
         before=before,

@@ -28,7 +28,7 @@ from quartermaster.contracts.models import (
 )
 from quartermaster.contracts.schemas import UnitPricesIn
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
-from quartermaster.events.service import record_event
+from quartermaster.events.service import record_event, record_transition
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 
@@ -194,13 +194,12 @@ def contract_event(
 ) -> None:
     """Touch the contract (its version moves) and append the command's event."""
     contract.updated_at = now
-    record_event(
+    record_transition(
         session,
+        CONTRACT_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=CONTRACT_MACHINE.transitions[command].event,
-        object_type="contract",
         object_id=contract.id,
         process_id=contract.tender_id or contract.framework_id,
         before=before,

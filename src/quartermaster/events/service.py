@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor
 from quartermaster.events.models import Event
+from quartermaster.statemachine import StateMachine
 
 
 def jsonable(value: Any) -> Any:
@@ -72,6 +73,38 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_transition(
+    session: Session,
+    machine: StateMachine,
+    *,
+    actor: Actor,
+    now: datetime,
+    command: str,
+    object_id: str,
+    process_id: str | None,
+    before: str | None,
+    after: str | None,
+    payload: Mapping[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    event_type: str | None = None,
+) -> Event:
+    """Append the event of a state-machine transition; its type and object kind come from the machine's table."""
+    return record_event(
+        session,
+        actor=actor,
+        now=now,
+        command=command,
+        event_type=event_type or machine.transitions[command].event,
+        object_type=machine.name,
+        object_id=object_id,
+        process_id=process_id,
+        before=before,
+        after=after,
+        payload=payload,
+        occurred_at=occurred_at,
+    )
 
 
 def process_events(session: Session, process_id: str, *, after_seq: int = 0, limit: int = 500) -> Sequence[Event]:

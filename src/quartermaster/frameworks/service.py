@@ -21,7 +21,7 @@ from quartermaster.awards.models import ACTIVE as AWARD_ACTIVE
 from quartermaster.awards.models import Award
 from quartermaster.contracts import service as contracts
 from quartermaster.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
-from quartermaster.events.service import record_event
+from quartermaster.events.service import record_transition
 from quartermaster.frameworks import models as m
 from quartermaster.frameworks.models import FRAMEWORK_MACHINE, CatalogueItem, Framework
 from quartermaster.rules import ProcedureRules
@@ -104,13 +104,12 @@ def record(
     occurred_at: datetime | None = None,
 ) -> None:
     """Append a framework event (the framework's id is its process id) in the current transaction."""
-    record_event(
+    record_transition(
         session,
+        FRAMEWORK_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=FRAMEWORK_MACHINE.transitions[command].event,
-        object_type="framework",
         object_id=fw.id,
         process_id=fw.id,
         before=before,

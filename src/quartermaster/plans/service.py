@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from quartermaster.actors import Actor, Role
 from quartermaster.codelists import CodeLists, validate_cpv, validate_currency, validate_unit
 from quartermaster.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
-from quartermaster.events.service import record_event
+from quartermaster.events.service import record_transition
 from quartermaster.plans.models import PLAN_CANCELLED, PLAN_COMPLETE, PLAN_DRAFT, PLAN_MACHINE, PLAN_PUBLISHED, Plan
 from quartermaster.plans.schemas import PlanCreate, PlanItemIn, PlanUpdate
 from quartermaster.rules import rulebook_for
@@ -274,13 +274,13 @@ def _event(
     *,
     event_type: str | None = None,
 ) -> None:
-    record_event(
+    record_transition(
         session,
+        PLAN_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=event_type or PLAN_MACHINE.transitions[command].event,
-        object_type="plan",
+        event_type=event_type,
         object_id=plan.id,
         process_id=plan.id,
         before=before,

@@ -16,7 +16,7 @@ from quartermaster.actors import Actor, Role
 from quartermaster.codelists import CodeLists, validate_cpv, validate_currency, validate_nsn, validate_unit
 from quartermaster.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from quartermaster.events.models import Event
-from quartermaster.events.service import record_event
+from quartermaster.events.service import record_event, record_transition
 from quartermaster.plans import service as plans
 from quartermaster.rules import ProcedureRules, Rulebook, rulebook_for, rulebook_version
 from quartermaster.tenders import models as m
@@ -295,13 +295,12 @@ def tender_event(
     occurred_at: datetime | None = None,
 ) -> None:
     """Record a tender transition's event (flushing first, so responses carry the new version)."""
-    record_event(
+    record_transition(
         session,
+        TENDER_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=TENDER_MACHINE.transitions[command].event,
-        object_type="tender",
         object_id=tender.id,
         process_id=tender.id,
         before=before,
@@ -480,13 +479,12 @@ def transition_lot(
     """Move a lot through the lot state machine, with its event."""
     m.LOT_MACHINE.check_state(obj_id=lot.id, state=lot.status, command=command)
     before, lot.status = lot.status, target
-    record_event(
+    record_transition(
         session,
+        m.LOT_MACHINE,
         actor=actor,
         now=now,
         command=command,
-        event_type=m.LOT_MACHINE.transitions[command].event,
-        object_type="lot",
         object_id=lot.id,
         process_id=tender.id,
         before=before,
