@@ -26,6 +26,7 @@ class Actor:
     name: str
     role: Role
     organization_id: str | None
+    clearance: str = "public"  # the highest security marking the caller may read (types.MARKINGS)
 
     @property
     def is_system(self) -> bool:

@@ -1,14 +1,33 @@
-"""Shared value types: Money (Decimal + ISO 4217 currency) and the Clock port."""
+"""Shared value types: Money (Decimal + ISO 4217 currency), security markings and the Clock port."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Protocol
+from typing import Literal, Protocol
 
 # ISO 4217 minor units for the currencies a defence buyer meets; others default to 2.
 _MINOR_UNITS = {"UAH": 2, "EUR": 2, "USD": 2, "GBP": 2, "PLN": 2, "NOK": 2, "JPY": 0, "CHF": 2, "CZK": 2}
+
+
+# Security markings, lowest first. Each maps to national and NATO markings in the disclosure policy; a tender,
+# lot, item, document or contract carries one, and a user holds a clearance of the same scale.
+MarkingName = Literal["public", "restricted", "confidential", "secret"]
+MARKINGS: tuple[MarkingName, ...] = ("public", "restricted", "confidential", "secret")
+
+
+def marking_rank(marking: str) -> int:
+    """Position of a marking on the scale (public = 0); ValueError for an unknown one."""
+    try:
+        return MARKINGS.index(marking)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError(f"unknown marking {marking!r}; expected one of {', '.join(MARKINGS)}") from None
+
+
+def max_marking(*markings: str | None) -> MarkingName:
+    """The highest of some markings (None = inherits, ignored); public when none is given."""
+    return MARKINGS[max((marking_rank(m) for m in markings if m is not None), default=0)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,9 @@ def users_create(
     organization: Annotated[
         str | None, typer.Option(help="Organization id, or SCHEME:ID (e.g. UA-EDR:00034022)")
     ] = None,
+    clearance: Annotated[
+        str, typer.Option(help="Highest security marking the user may read: public | restricted | confidential | secret")
+    ] = "public",
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -57,12 +60,15 @@ def users_create(
     from quartermaster.actors import SCHEDULER, Role
     from quartermaster.identity import service
     from quartermaster.identity.models import Organization
-    from quartermaster.types import SystemClock
+    from quartermaster.types import MARKINGS, SystemClock
 
     try:
         role_ = Role(role)
     except ValueError:
         fail(f"unknown role '{role}'; use one of buyer, approver, evaluator, supplier, auditor, admin")
+        return
+    if clearance not in MARKINGS:
+        fail(f"unknown clearance '{clearance}'; use one of {', '.join(MARKINGS)}")
         return
     with readable_errors():
         _, db = _database(data_dir, database_url)
@@ -91,6 +97,7 @@ def users_create(
                 name=name or username,
                 role=role_,
                 organization_id=org_id,
+                clearance=clearance,
             )
             token = service.issue_token(session, user=user, now=now, label="cli")
     typer.echo(json.dumps({"username": username, "role": role, "organization_id": org_id, "token": token}))

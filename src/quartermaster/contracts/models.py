@@ -70,6 +70,7 @@ class Contract(Base):
     date_signed: Mapped[datetime | None]
     signed_value_amount: Mapped[Decimal | None]  # the value when both sides signed (amendments never change it)
     status_reason: Mapped[str | None] = mapped_column(Text)
+    marking: Mapped[str | None] = mapped_column(String(16))  # None: the marking of its lot and tender
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -80,6 +80,7 @@ def create_contract(
     framework_id: str | None = None,
     not_before: datetime | None = None,
     delivery_due: datetime | None = None,
+    marking: str | None = None,
 ) -> Contract:
     """Create a pending contract (awaiting both signatures) in the caller's transaction."""
     prices = allocate_unit_prices(value, items)
@@ -96,6 +97,7 @@ def create_contract(
         currency=currency,
         not_before=not_before,
         delivery_due=delivery_due,
+        marking=marking,
         created_at=now,
         updated_at=now,
         items=[

@@ -89,3 +89,4 @@ class Document(Base):
     organization_id: Mapped[str | None] = mapped_column(String(32))
     uploaded_at: Mapped[datetime]
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    marking: Mapped[str | None] = mapped_column(String(16))  # None: the marking of the process it belongs to

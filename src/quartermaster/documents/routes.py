@@ -33,6 +33,7 @@ from quartermaster.documents.schemas import DocumentRead, document_read
 from quartermaster.errors import ValidationFailed
 from quartermaster.idempotency import service as idem
 from quartermaster.schema_base import Page
+from quartermaster.types import MarkingName
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 
@@ -92,6 +93,7 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
         document_type: DocType,
         document_key: DocKey = None,
         confidential: bool = False,
+        marking: MarkingName | None = None,
         content_type: ContentType = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
@@ -106,7 +108,7 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
             "document_key": document_key,
             "content_type": (content_type or "application/octet-stream").strip(),
         }
-        meta = {k: v for k, v in args.items() if k != "actor"} | {"confidential": confidential}
+        meta = {k: v for k, v in args.items() if k != "actor"} | {"confidential": confidential, "marking": marking}
 
         def precheck() -> None:
             with state.db.unit_of_work(write=False) as s:
@@ -122,7 +124,9 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
 
         def go(s: Session, now: datetime) -> DocumentRead:
             return document_read(
-                service.upload_document(s, now=now, blobs=blobs, data=stored, confidential=confidential, **args)
+                service.upload_document(
+                    s, now=now, blobs=blobs, data=stored, confidential=confidential, marking=marking, **args
+                )
             )
 
         return await run_in_threadpool(cmd.run, go, status_code=201, location=lambda r: f"/api/v1/documents/{r.id}")
@@ -130,7 +134,7 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
     upload.__doc__ = (
         f"Upload a {related_type} document (or, with `document_key`, a new version of one). "
         "The raw body is the file; `Content-Type` is its media type; title, document_type, "
-        "document_key and confidential are query parameters."
+        "document_key, confidential and marking (a security marking above the process's) are query parameters."
     )
     return upload
 

@@ -25,6 +25,7 @@ class DocumentRead(Output):
     organization_id: str | None
     uploaded_at: datetime
     confidential: bool
+    marking: str | None
     url: str
 
 
@@ -45,5 +46,6 @@ def document_read(doc: Any) -> DocumentRead:
         organization_id=doc.organization_id,
         uploaded_at=doc.uploaded_at,
         confidential=doc.confidential,
+        marking=doc.marking,
         url=f"/api/v1/documents/{doc.id}/content",
     )

@@ -227,6 +227,7 @@ def upload_document(
     data: bytes | Iterable[bytes] | StoredContent,
     document_key: str | None = None,
     confidential: bool = False,
+    marking: str | None = None,
 ) -> Document:
     """Attach a document, or a new version of ``document_key``, to a tender, bid, contract, plan or award."""
     title = title.strip()
@@ -260,6 +261,7 @@ def upload_document(
         organization_id=actor.organization_id,
         uploaded_at=now,
         confidential=confidential,
+        marking=marking,
     )
     session.add(doc)
     try:

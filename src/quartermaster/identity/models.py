@@ -45,6 +45,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    clearance: Mapped[str] = mapped_column(String(16), default="public")  # highest marking this person may read
     created_at: Mapped[datetime]
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")

@@ -80,6 +80,7 @@ def create_user(body: UserCreate, cmd: Cmd) -> Response:
                 name=body.name,
                 role=body.role,
                 organization_id=body.organization_id,
+                clearance=body.clearance,
             )
         ),
         status_code=201,

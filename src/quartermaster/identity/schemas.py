@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 
 from quartermaster.actors import Role
 from quartermaster.schema_base import Input, Output, ShortText
+from quartermaster.types import MarkingName
 
 Opt = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None
 
@@ -54,6 +55,7 @@ class UserCreate(Input):
     name: ShortText
     role: Role
     organization_id: Annotated[str, StringConstraints(max_length=32)] | None = None
+    clearance: MarkingName = Field(default="public", description="The highest security marking this person may read.")
 
 
 class UserRead(Output):
@@ -64,6 +66,7 @@ class UserRead(Output):
     name: str
     role: str
     organization_id: str | None
+    clearance: str
     active: bool
     created_at: datetime
 

@@ -145,8 +145,9 @@ def create_user(
     name: str,
     role: Role,
     organization_id: str | None,
+    clearance: str = "public",
 ) -> User:
-    """Create an account; organizational roles need an organization."""
+    """Create an account; organizational roles need an organization. ``clearance``: the highest marking it reads."""
     _require_admin(actor)
     if role is Role.SYSTEM:
         raise ValidationFailed("the system role cannot be given to a person", code="user.bad_role")
@@ -166,6 +167,7 @@ def create_user(
         name=name,
         role=role.value,
         organization_id=organization_id,
+        clearance=clearance,
         active=True,
         created_at=now,
     )
@@ -204,11 +206,11 @@ def issue_token(session: Session, *, user: User, now: datetime, label: str | Non
 
 
 @cache
-def _token_owner() -> Select[str, str, str, str | None]:
+def _token_owner() -> Select[str, str, str, str | None, str]:
     # Built once (with a bound parameter) rather than per request: constructing the statement and its cache key
     # costs more than running it. Columns, not entities: no ORM identity bookkeeping either.
     return (
-        select(User.id, User.name, User.role, User.organization_id)
+        select(User.id, User.name, User.role, User.organization_id, User.clearance)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
     )
@@ -221,12 +223,16 @@ def authenticate(session: Session, token: str) -> Actor:
     row = session.execute(_token_owner(), {"token_hash": hash_token(token)}).first()
     if row is None:
         raise Unauthenticated("unknown or revoked token")
-    return Actor(user_id=row.id, name=row.name, role=Role(row.role), organization_id=row.organization_id)
+    return Actor(
+        user_id=row.id, name=row.name, role=Role(row.role), organization_id=row.organization_id, clearance=row.clearance
+    )
 
 
 def actor_of(user: User) -> Actor:
     """The Actor a user acts as."""
-    return Actor(user_id=user.id, name=user.name, role=Role(user.role), organization_id=user.organization_id)
+    return Actor(
+        user_id=user.id, name=user.name, role=Role(user.role), organization_id=user.organization_id, clearance=user.clearance
+    )
 
 
 def revoke_tokens(session: Session, *, user: User, now: datetime) -> int:

@@ -116,6 +116,10 @@ class Tender(Base):
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Security marking of the whole process (see types.MARKINGS); lots, items, documents and contracts may be marked
+    # higher. ``declassify_on``: from this date the process is published in full.
+    marking: Mapped[str] = mapped_column(String(16), default="public")
+    declassify_on: Mapped[date | None]
 
     lots: Mapped[list[Lot]] = relationship(
         back_populates="tender", order_by="Lot.position", cascade="all, delete-orphan", lazy="selectin"
@@ -149,6 +153,7 @@ class Lot(Base):
     value_amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default=LOT_ACTIVE)
+    marking: Mapped[str | None] = mapped_column(String(16))  # None: the tender's marking
 
     tender: Mapped[Tender] = relationship(back_populates="lots")
     items: Mapped[list[Item]] = relationship(
@@ -174,6 +179,7 @@ class Item(Base):
     delivery_locality: Mapped[str | None] = mapped_column(String(120))
     delivery_address: Mapped[str | None] = mapped_column(String(300))
     delivery_date: Mapped[date | None]
+    marking: Mapped[str | None] = mapped_column(String(16))  # None: the lot's marking
 
     tender: Mapped[Tender] = relationship(back_populates="items")
     lot: Mapped[Lot] = relationship(back_populates="items")

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from quartermaster.schema_base import AwareDatetime, Input, LongText, MoneyIO, Output, ShortText
+from quartermaster.types import MarkingName
 
 Category = Literal["goods", "services", "works"]
 Procedure = Literal["open", "selective", "negotiated", "limited", "framework", "framework.mini-competition"]
@@ -27,6 +28,7 @@ class ItemIn(Input):
     delivery_locality: ShortText | None = None
     delivery_address: ShortText | None = None
     delivery_date: date | None = None
+    marking: MarkingName | None = Field(default=None, description="Security marking if higher than the lot's.")
 
 
 class LotIn(Input):
@@ -36,6 +38,7 @@ class LotIn(Input):
     description: LongText | None = None
     value: MoneyIO
     items: list[ItemIn] = Field(min_length=1, max_length=200)
+    marking: MarkingName | None = Field(default=None, description="Security marking if higher than the tender's.")
 
 
 class TenderCreate(Input):
@@ -51,6 +54,8 @@ class TenderCreate(Input):
     plan_id: Annotated[str, StringConstraints(max_length=32)] | None = None
     framework_id: Annotated[str, StringConstraints(max_length=32)] | None = None
     lots: list[LotIn] = Field(min_length=1, max_length=100)
+    marking: MarkingName = Field(default="public", description="Security marking of the whole process.")
+    declassify_on: date | None = Field(default=None, description="From this date the process is published in full.")
 
 
 class TenderUpdate(Input):
@@ -63,6 +68,8 @@ class TenderUpdate(Input):
     justification: Annotated[str, StringConstraints(max_length=48)] | None = None
     justification_details: LongText | None = None
     lots: list[LotIn] | None = Field(default=None, min_length=1, max_length=100)
+    marking: MarkingName | None = None
+    declassify_on: date | None = None
 
 
 class PublishTender(Input):
@@ -113,6 +120,7 @@ class ItemRead(Output):
     delivery_locality: str | None
     delivery_address: str | None
     delivery_date: date | None
+    marking: str | None
 
 
 class LotRead(Output):
@@ -123,6 +131,7 @@ class LotRead(Output):
     description: str | None
     status: str
     value: MoneyIO
+    marking: str | None
 
 
 class EnquiryRead(Output):
@@ -162,6 +171,8 @@ class TenderRead(Output):
     created_at: datetime
     updated_at: datetime
     version: int
+    marking: str
+    declassify_on: date | None
     lots: list[LotRead]
     items: list[ItemRead]
     allowed_commands: list[str]
@@ -190,6 +201,7 @@ def lot_read(lot: Any) -> LotRead:
         description=lot.description,
         status=lot.status,
         value=MoneyIO.of(lot.value_amount, lot.currency),
+        marking=lot.marking,
     )
 
 
@@ -218,6 +230,8 @@ def tender_read(tender: Any, allowed: list[str]) -> TenderRead:
         created_at=tender.created_at,
         updated_at=tender.updated_at,
         version=tender.version,
+        marking=tender.marking,
+        declassify_on=tender.declassify_on,
         lots=[lot_read(lot) for lot in tender.lots],
         items=[ItemRead.model_validate(i) for i in tender.items],
         allowed_commands=allowed,

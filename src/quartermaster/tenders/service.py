@@ -152,6 +152,7 @@ def _build_lots(tender: Tender, lots: Sequence[LotIn], lists: CodeLists) -> None
             value_amount=lot_in.value.amount,
             currency=lot_in.value.currency,
             status=m.LOT_ACTIVE,
+            marking=lot_in.marking,
         )
         tender.lots.append(lot)
         for ii, item_in in enumerate(lot_in.items):
@@ -183,6 +184,7 @@ def _build_lots(tender: Tender, lots: Sequence[LotIn], lists: CodeLists) -> None
                 delivery_locality=item_in.delivery_locality,
                 delivery_address=item_in.delivery_address,
                 delivery_date=item_in.delivery_date,
+                marking=item_in.marking,
             )
             item_pos += 1
             tender.items.append(item)
@@ -241,6 +243,8 @@ def create_tender(
         justification_details=spec.justification_details,
         plan_id=spec.plan_id,
         framework_id=spec.framework_id,
+        marking=spec.marking,
+        declassify_on=spec.declassify_on,
         created_by=actor.user_id,
         created_at=now,
         updated_at=now,
@@ -272,9 +276,12 @@ def update_tender(
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="update_tender", actor=actor)
     _require_buyer_staff(actor, tender.buyer_id, *PREPARERS)
     changes = spec.model_dump(exclude_unset=True, mode="json")
-    for field in ("title", "description", "category", "award_criteria", "justification", "justification_details"):
+    fields = ("title", "description", "category", "award_criteria", "justification", "justification_details")
+    for field in (*fields, "declassify_on"):
         if field in changes:
             setattr(tender, field, getattr(spec, field))
+    if spec.marking is not None:
+        tender.marking = spec.marking
     if spec.lots is not None:
         tender.currency = spec.lots[0].value.currency
         _build_lots(tender, spec.lots, lists)
