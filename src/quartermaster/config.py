@@ -25,12 +25,28 @@ class Settings(BaseSettings):
     run_scheduler: bool = Field(default=True, description="Run the in-process scheduler in `serve`/`demo`.")
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest accepted JSON request body.")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="Largest accepted document upload.")
+    log_origin: str | None = Field(
+        default=None, description="Origin (name) of the transparency log; default quartermaster.local/<ocid_prefix>."
+    )
+    log_key_file: Path | None = Field(
+        default=None, description="Ed25519 signing key of the log's checkpoints; default <data_dir>/log-signing.key."
+    )
+    disclosure_policy: Path | None = Field(
+        default=None, description="Disclosure policy TOML file; default the shipped, versioned policy."
+    )
+    feed_poll_seconds: float = Field(default=0.5, gt=0, description="How often the SSE feed looks for changes.")
+    publisher_name: str = Field(default="Quartermaster demo publisher", description="OCDS publisher name.")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL the public reaches this server at.")
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL this deployment uses."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'quartermaster.db').resolve()}"
+
+    def resolved_log_origin(self) -> str:
+        """The transparency log's origin line (and its key's name)."""
+        return self.log_origin or f"quartermaster.local/{self.ocid_prefix}"
 
     def resolved_blob_dir(self) -> Path:
         """Where the local BlobStore keeps document contents."""

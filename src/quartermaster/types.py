@@ -19,10 +19,9 @@ MARKINGS: tuple[MarkingName, ...] = ("public", "restricted", "confidential", "se
 
 def marking_rank(marking: str) -> int:
     """Position of a marking on the scale (public = 0); ValueError for an unknown one."""
-    try:
-        return MARKINGS.index(marking)  # type: ignore[arg-type]
-    except ValueError:
-        raise ValueError(f"unknown marking {marking!r}; expected one of {', '.join(MARKINGS)}") from None
+    if marking not in MARKINGS:
+        raise ValueError(f"unknown marking {marking!r}; expected one of {', '.join(MARKINGS)}")
+    return MARKINGS.index(marking)
 
 
 def max_marking(*markings: str | None) -> MarkingName:

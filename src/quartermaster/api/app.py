@@ -16,6 +16,7 @@ from quartermaster.codelists import load_codelists
 from quartermaster.config import Settings
 from quartermaster.db.engine import make_engine
 from quartermaster.db.tx import Database
+from quartermaster.publication.context import build_publication
 from quartermaster.types import Clock, SystemClock
 
 DESCRIPTION = """Quartermaster: defence procurement with rules as data, tamper-evident records and open data.
@@ -104,9 +105,10 @@ def create_app(
 ) -> FastAPI:
     """Build the app for ``settings``; tests pass a FixedClock and their own Database."""
     db = database or Database(make_engine(settings.resolved_database_url()))
-    state = AppState(
-        settings=settings, db=db, clock=clock or SystemClock(), lists=load_codelists(settings.codelists_dir)
-    )
+    lists = load_codelists(settings.codelists_dir)
+    publication = build_publication(settings, lists)
+    db.before_commit = publication.publisher
+    state = AppState(settings=settings, db=db, clock=clock or SystemClock(), lists=lists, publication=publication)
     hooks = lifespan_hooks or []
 
     @asynccontextmanager
@@ -146,7 +148,8 @@ def _include_routers(app: FastAPI) -> None:
     from quartermaster.frameworks.routes import router as frameworks
     from quartermaster.identity.routes import router as identity
     from quartermaster.plans.routes import router as plans
+    from quartermaster.publication.routes import router as publication
     from quartermaster.tenders.routes import router as tenders
 
-    for router in (identity, plans, tenders, bids, awards, contracts, frameworks, documents, events):
+    for router in (identity, plans, tenders, bids, awards, contracts, frameworks, documents, events, publication):
         app.include_router(router)

@@ -21,6 +21,7 @@ from quartermaster.db.tx import Database
 from quartermaster.errors import PreconditionRequired, StaleVersion, Unauthenticated, ValidationFailed
 from quartermaster.idempotency import service as idem
 from quartermaster.identity import service as identity
+from quartermaster.publication.context import Publication
 from quartermaster.types import Clock
 
 
@@ -32,6 +33,7 @@ class AppState:
     db: Database
     clock: Clock
     lists: CodeLists
+    publication: Publication
 
 
 async def get_state(request: Request) -> AppState:

@@ -16,7 +16,7 @@ def _scheduler_hook(state: AppState) -> Callable[[], Awaitable[None]]:
     from quartermaster.scheduler import run_forever
 
     task = asyncio.get_running_loop().create_task(
-        run_forever(state.db, state.clock, state.settings.scheduler_interval_seconds)
+        run_forever(state.db, state.clock, state.settings.scheduler_interval_seconds, state.publication.log)
     )
 
     async def stop() -> None:

@@ -97,12 +97,13 @@ def seed_command(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Generate deterministic demo data through the services; an already seeded database is left as it is."""
-    from quartermaster.cli.main import _database
+    from quartermaster.cli.main import _database, sign_checkpoint
 
     spec = _spec(scale, buyers, suppliers, tenders, seed)
     with readable_errors():
-        _, db = _database(data_dir, database_url)
+        settings, db = _database(data_dir, database_url)
         result = _run_seed(db, spec)
+        sign_checkpoint(settings, db)
         db.dispose()
     _report(result)
 
@@ -120,7 +121,7 @@ def demo_command(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Migrate, seed demo data if needed, issue fresh tokens for the demo users, print them, and serve."""
-    from quartermaster.cli.main import _database, _serve
+    from quartermaster.cli.main import _database, _serve, sign_checkpoint
     from quartermaster.seed.demo import demo_users
     from quartermaster.types import SystemClock
 
@@ -128,6 +129,7 @@ def demo_command(
     with readable_errors():
         settings, db = _database(data_dir, database_url)
         result = _run_seed(db, spec)
+        sign_checkpoint(settings, db)
         users = demo_users(db, now=SystemClock().now())
         db.dispose()
     _report(result)

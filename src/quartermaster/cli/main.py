@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from quartermaster.cli.common import DatabaseUrl, DataDir, fail, readable_errors, settings_for
+
+if TYPE_CHECKING:
+    from quartermaster.config import Settings
+    from quartermaster.db.tx import Database
 
 app = typer.Typer(
     help="Quartermaster: defence procurement platform.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -21,15 +25,28 @@ app.add_typer(db_app, name="db")
 
 
 def _database(data_dir: Path | None, database_url: str | None, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from quartermaster.codelists import load_codelists
     from quartermaster.db.engine import make_engine
     from quartermaster.db.migrate import upgrade
     from quartermaster.db.tx import Database
+    from quartermaster.publication.context import build_publication
 
     settings = settings_for(data_dir, database_url)
     engine = make_engine(settings.resolved_database_url())
     if migrate:
         upgrade(engine)
-    return settings, Database(engine)
+    publication = build_publication(settings, load_codelists(settings.codelists_dir))
+    return settings, Database(engine, before_commit=publication.publisher)
+
+
+def sign_checkpoint(settings: Settings, db: Database) -> int | None:
+    """Sign a checkpoint over everything published so far (None when the last one is current)."""
+    from quartermaster.publication.keys import load_signer
+    from quartermaster.publication.log import TransparencyLog
+    from quartermaster.scheduler import integrate_log
+    from quartermaster.types import SystemClock
+
+    return integrate_log(db, SystemClock(), TransparencyLog.with_signer(load_signer(settings)))
 
 
 @db_app.command("upgrade")
@@ -49,7 +66,8 @@ def users_create(
         str | None, typer.Option(help="Organization id, or SCHEME:ID (e.g. UA-EDR:00034022)")
     ] = None,
     clearance: Annotated[
-        str, typer.Option(help="Highest security marking the user may read: public | restricted | confidential | secret")
+        str,
+        typer.Option(help="Highest security marking the user may read: public | restricted | confidential | secret"),
     ] = "public",
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -149,6 +167,7 @@ def _serve(data_dir: Path, database_url: str | None, host: str, port: int, sched
     if database_url:
         os.environ["QM_DATABASE_URL"] = database_url
     os.environ["QM_RUN_SCHEDULER"] = "true" if scheduler else "false"
+    os.environ.setdefault("QM_PUBLIC_URL", f"http://{host}:{port}")  # links in packages and bulk listings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(
         "quartermaster.api.main:app",
@@ -168,31 +187,35 @@ def worker(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """The production scheduler: applies period ends (catching up after downtime) in a separate process."""
+    """The production scheduler: applies period ends (catching up after downtime) and signs log checkpoints."""
     import time
 
-    from quartermaster.scheduler import run_due
+    from quartermaster.publication.keys import load_signer
+    from quartermaster.publication.log import TransparencyLog
+    from quartermaster.scheduler import tick
     from quartermaster.types import SystemClock
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with readable_errors():
-        _, db = _database(data_dir, database_url)
+        settings, db = _database(data_dir, database_url)
+        transparency = TransparencyLog.with_signer(load_signer(settings))
         clock = SystemClock()
         while True:
-            for item in run_due(db, clock):
+            for item in tick(db, clock, transparency):
                 typer.echo(f"{item.due_at.isoformat()} {item.command} {item.object_id}")
             if once:
                 return
             time.sleep(interval)
 
 
-def _register_demo_commands() -> None:
-    from quartermaster.cli import demo
+def _register_commands() -> None:
+    from quartermaster.cli import demo, open_data
 
     demo.register(app)
+    open_data.register(app)
 
 
-_register_demo_commands()  # `seed` and `demo` live in cli/demo.py
+_register_commands()  # `seed` and `demo` live in cli/demo.py, `export` and `verify` in cli/open_data.py
 
 
 def run() -> None:

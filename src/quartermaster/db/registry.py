@@ -18,6 +18,7 @@ def load_models() -> MetaData:
     import quartermaster.idempotency.models
     import quartermaster.identity.models
     import quartermaster.plans.models
+    import quartermaster.publication.models
     import quartermaster.tenders.models  # noqa: F401
 
     return Base.metadata

@@ -2,12 +2,15 @@
 
 Services receive the ``Session`` and never commit; ``unit_of_work`` commits when the block succeeds and rolls back
 when it raises, so a command's change, its event and its idempotency record land together or not at all.
+
+A ``before_commit`` hook (the publisher: OCDS releases and transparency-log entries derived from the transaction's
+events) runs inside every write transaction just before it commits, so what is published commits with the change.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Engine
@@ -19,8 +22,9 @@ from quartermaster.db.engine import WRITE, is_sqlite
 class Database:
     """Owns the engine and hands out units of work."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, before_commit: Callable[[Session], None] | None = None) -> None:
         self.engine = engine
+        self.before_commit = before_commit
         self._write = sessionmaker(bind=engine.execution_options(**{WRITE: True}), expire_on_commit=False)
         self._read = sessionmaker(bind=engine, expire_on_commit=False)
         # SQLite admits one writer at a time. Queueing this process's writers on a lock, rather than letting them
@@ -42,6 +46,8 @@ class Database:
         try:
             yield session
             if write:
+                if self.before_commit is not None:
+                    self.before_commit(session)
                 session.commit()
             else:
                 session.rollback()

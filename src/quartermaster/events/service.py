@@ -10,12 +10,21 @@ from enum import Enum
 from typing import Any
 
 import rfc8785
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor
 from quartermaster.events.models import Event
 from quartermaster.statemachine import StateMachine
+
+# Where a session keeps the events appended in its transaction, for the publisher's before-commit hook.
+SESSION_EVENTS = "quartermaster.events"
+
+
+def appended_events(session: Session) -> list[Event]:
+    """The events appended in this session's current transaction, in order."""
+    events: list[Event] = session.info.get(SESSION_EVENTS, [])
+    return events
 
 
 def jsonable(value: Any) -> Any:
@@ -72,6 +81,7 @@ def record_event(
         payload_hash=payload_hash(body),
     )
     session.add(event)
+    session.info.setdefault(SESSION_EVENTS, []).append(event)
     return event
 
 
@@ -113,6 +123,11 @@ def process_events(session: Session, process_id: str, *, after_seq: int = 0, lim
     return session.scalars(stmt).all()
 
 
-def list_events(session: Session, *, after_seq: int = 0, limit: int = 500) -> Sequence[Event]:
-    """All events after a sequence number, in order."""
-    return session.scalars(select(Event).where(Event.seq > after_seq).order_by(Event.seq).limit(limit)).all()
+def list_events(
+    session: Session, *, after_seq: int = 0, limit: int = 500, visible: ColumnElement[bool] | None = None
+) -> Sequence[Event]:
+    """All events after a sequence number, in order; ``visible`` keeps only those the reader may see."""
+    stmt = select(Event).where(Event.seq > after_seq).order_by(Event.seq).limit(limit)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return session.scalars(stmt).all()

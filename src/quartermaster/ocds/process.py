@@ -47,7 +47,7 @@ class Process:
 
 @dataclass(frozen=True)
 class Change:
-    """One public change: the sequence number and effective time of its (last) event, and the event types.
+    """One public change: its sequence number in the publisher's log, its effective time and its event types.
 
     Several events written by one command (an award: AwardMade, LotAwarded, TenderAwarded) may form one change;
     its release carries the union of their tags.
@@ -112,6 +112,8 @@ RELEASE_TAGS: Mapping[str, tuple[str, ...]] = {
     "PaymentRecorded": ("implementation",),
     "ContractCompleted": ("contractTermination",),
     "ContractTerminated": ("contractTermination",),
+    # A scheduled re-publication: the disclosure policy now publishes more of the process than before.
+    "DisclosureWidened": ("tenderUpdate",),
 }
 
 

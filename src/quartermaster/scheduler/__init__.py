@@ -19,6 +19,8 @@ from quartermaster.actors import SCHEDULER, Actor
 from quartermaster.db.tx import Database
 from quartermaster.errors import InvalidTransition, NotFound
 from quartermaster.frameworks import service as frameworks
+from quartermaster.publication import service as publication
+from quartermaster.publication.log import TransparencyLog
 from quartermaster.tenders import periods
 from quartermaster.types import Clock
 
@@ -40,11 +42,12 @@ HANDLERS: dict[str, Handler] = {
     "end_enquiry_period": _tender_handler(periods.end_enquiry_period),
     "end_tender_period": _tender_handler(periods.end_tender_period),
     "expire_framework": frameworks.expire_framework,
+    "widen_disclosure": publication.widen_disclosure,
 }
 
 # A handler is ``handler(session, *, actor, now, object_id)``; a finder ``finder(session, *, now, limit)`` lists
 # ``(due_at, command, object_id)``. Each context owns its deadlines' queries; the scheduler only orders and applies.
-FINDERS: list[Finder] = [periods.due_deadlines, frameworks.due_framework_expiries]
+FINDERS: list[Finder] = [periods.due_deadlines, frameworks.due_framework_expiries, publication.due_disclosures]
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,32 @@ def run_due(db: Database, clock: Clock, *, max_steps: int = 10_000) -> list[Appl
     return applied
 
 
-async def run_forever(db: Database, clock: Clock, interval: float) -> None:
-    """The in-process scheduler of `serve` and `demo`: apply due deadlines every ``interval`` seconds."""
+def integrate_log(db: Database, clock: Clock, transparency: TransparencyLog) -> int | None:
+    """Sign a checkpoint over the log if it grew; the new tree size, or None when nothing changed."""
+    with db.unit_of_work() as session:
+        signed = transparency.integrate(session, clock.now())
+        return None if signed is None else signed.size
+
+
+def tick(db: Database, clock: Clock, transparency: TransparencyLog | None = None) -> list[Applied]:
+    """One scheduler pass: apply due deadlines, then integrate the transparency log."""
+    done = run_due(db, clock)
+    for item in done:
+        log.info("applied %s on %s (due %s)", item.command, item.object_id, item.due_at.isoformat())
+    if transparency is not None:
+        size = integrate_log(db, clock, transparency)
+        if size is not None:
+            log.info("signed a checkpoint at tree size %d", size)
+    return done
+
+
+async def run_forever(db: Database, clock: Clock, interval: float, transparency: TransparencyLog | None = None) -> None:
+    """The in-process scheduler of `serve` and `demo`: one ``tick`` every ``interval`` seconds."""
     import asyncio
 
     while True:
         try:
-            done = await asyncio.to_thread(run_due, db, clock)
-            for item in done:
-                log.info("applied %s on %s (due %s)", item.command, item.object_id, item.due_at.isoformat())
+            await asyncio.to_thread(tick, db, clock, transparency)
         except Exception:  # the loop must survive a bad step; the error is logged with its trace
             log.exception("scheduler step failed")
         await asyncio.sleep(interval)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from quartermaster.db.tx import Database
 from quartermaster.errors import QMError
+from quartermaster.events.service import appended_events
 from quartermaster.scheduler import run_due
 from quartermaster.types import FixedClock
 
@@ -47,11 +48,12 @@ class BatchedDatabase(Database):
     Each command still runs alone (a failing one rolls back to its savepoint, as its own transaction would) and
     writes its events; only the commit is shared, so an interrupted seed leaves the database as it found it.
     Without this the seed spends most of its time opening, committing and closing SQLite connections. Every
-    ``release_every`` units the session is flushed and emptied, so memory stays flat.
+    ``release_every`` units the session is flushed and emptied, so memory stays flat. The publisher runs at the
+    end of each unit, inside its savepoint, so each command's public change gets its own release.
     """
 
     def __init__(self, db: Database, release_every: int = 500) -> None:
-        super().__init__(db.engine)
+        super().__init__(db.engine, before_commit=db.before_commit)
         self.release_every, self._units = release_every, 0
         self._session: Session | None = None
 
@@ -63,8 +65,16 @@ class BatchedDatabase(Database):
         if not write:
             yield self._session
             return
-        with self._session.begin_nested():
-            yield self._session
+        session = self._session
+        mark = len(appended_events(session))
+        try:
+            with session.begin_nested():
+                yield session
+                if self.before_commit is not None:
+                    self.before_commit(session)
+        except BaseException:
+            del appended_events(session)[mark:]  # a rolled-back command's events are not published
+            raise
         self._units += 1
         if self._units % self.release_every == 0:
             self._session.flush()

@@ -1,0 +1,149 @@
+"""Reading what was published: feed pages, release pages and records, all from the log entries.
+
+The public sees the release exactly as it was hashed into the log (the leaf input); nothing here rebuilds or
+re-projects it, so the open data, the feed, the exports and the log can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from quartermaster.errors import NotFound
+from quartermaster.ocds import record
+from quartermaster.ocds.values import rfc3339
+from quartermaster.publication.models import RELEASE, LogEntry
+
+Json = dict[str, Any]
+MAX_PAGE = 500
+
+
+def leaf_body(entry: LogEntry) -> Json:
+    """The JSON object an entry's leaf input encodes."""
+    body: Json = json.loads(entry.leaf_input)
+    return body
+
+
+def public_release(entry: LogEntry) -> Json:
+    """The release of an entry as the public sees it."""
+    release: Json = leaf_body(entry)["release"]
+    return release
+
+
+def feed_item(entry: LogEntry) -> Json:
+    """One change of the public feed."""
+    return {
+        "cursor": str(entry.index),
+        "index": entry.index,
+        "kind": entry.kind,
+        "ocid": entry.ocid,
+        "release_id": entry.release_id,
+        "date": rfc3339(entry.release_date),
+        "tags": list(entry.tags),
+        "release": public_release(entry),
+    }
+
+
+def parse_cursor(cursor: str | None) -> int:
+    """The index after which a page starts (-1: from the beginning); NotFound-free, ValueError if malformed."""
+    if cursor is None or cursor == "":
+        return -1
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise ValueError(f"'{cursor[:40]}' is not a feed cursor (use the `next` value of a previous page)")
+    return int(cursor)
+
+
+def entries_after(session: Session, after: int, limit: int, *, kind: str | None = None) -> Sequence[LogEntry]:
+    """Entries with index > ``after`` in index (= commit) order."""
+    query = select(LogEntry).where(LogEntry.index > after)
+    if kind is not None:
+        query = query.where(LogEntry.kind == kind)
+    return session.scalars(query.order_by(LogEntry.index).limit(min(limit, MAX_PAGE))).all()
+
+
+def iter_entries(
+    session: Session,
+    *,
+    kind: str | None = RELEASE,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch: int = 1000,
+) -> Iterator[LogEntry]:
+    """Every entry (optionally of one kind, published in [since, until)), streamed in index order in batches."""
+    after = -1
+    while True:
+        query = select(LogEntry).where(LogEntry.index > after)
+        if kind is not None:
+            query = query.where(LogEntry.kind == kind)
+        if since is not None:
+            query = query.where(LogEntry.release_date >= since)
+        if until is not None:
+            query = query.where(LogEntry.release_date < until)
+        rows = session.scalars(query.order_by(LogEntry.index).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].index
+        session.expunge_all()  # constant memory however long the log
+
+
+def count_entries(
+    session: Session, *, kind: str | None = RELEASE, since: datetime | None = None, until: datetime | None = None
+) -> int:
+    """How many entries ``iter_entries`` would yield (for progress bars)."""
+    query = select(func.count()).select_from(LogEntry)
+    if kind is not None:
+        query = query.where(LogEntry.kind == kind)
+    if since is not None:
+        query = query.where(LogEntry.release_date >= since)
+    if until is not None:
+        query = query.where(LogEntry.release_date < until)
+    return session.scalar(query) or 0
+
+
+def _ocids(since: datetime | None, until: datetime | None) -> Select[str, int]:
+    query = select(LogEntry.ocid, func.min(LogEntry.index).label("first")).where(LogEntry.kind == RELEASE)
+    if since is not None:
+        query = query.where(LogEntry.release_date >= since)
+    if until is not None:
+        query = query.where(LogEntry.release_date < until)
+    return query.group_by(LogEntry.ocid)
+
+
+def ocids_in_order(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> Iterator[str]:
+    """Every ocid with a release (dated in [since, until)) once, in the order of its first such release."""
+    rows = session.execute(_ocids(since, until).order_by("first")).all()  # 1 row a process: small
+    for ocid, _ in rows:
+        yield ocid
+
+
+def count_ocids(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> int:
+    """How many processes ``ocids_in_order`` yields."""
+    return session.scalar(select(func.count()).select_from(_ocids(since, until).subquery())) or 0
+
+
+def process_releases(session: Session, ocid: str) -> list[Json]:
+    """The public releases of one contracting process, in log order."""
+    rows = session.scalars(
+        select(LogEntry).where(LogEntry.ocid == ocid, LogEntry.kind == RELEASE).order_by(LogEntry.index)
+    ).all()
+    return [public_release(e) for e in rows]
+
+
+def public_record(session: Session, ocid: str) -> Json:
+    """The OCDS record of a process compiled from its public releases; NotFound for an unknown ocid."""
+    releases = process_releases(session, ocid)
+    if not releases:
+        raise NotFound(f"no published contracting process with ocid '{ocid[:100]}'", code="ocds.no_record")
+    return record(releases)
+
+
+def months(session: Session) -> list[str]:
+    """The months (YYYY-MM) with at least one published release, oldest first."""
+    dates = session.scalars(select(LogEntry.release_date).where(LogEntry.kind == RELEASE).order_by(LogEntry.index))
+    return sorted({d.strftime("%Y-%m") for d in dates})
