@@ -67,8 +67,20 @@ def org_reference(org: Organization) -> Json:
     return {"id": party_id(org), "name": org.name}
 
 
+# The kind of an organization, published as a classification of the party (`details` is open in OCDS 1.1):
+# the buyer's type stays public even where a classified process withholds the buyer's name.
+ORGANIZATION_KIND_SCHEME = "QM-ORGANIZATION-KIND"
+ORGANIZATION_KINDS = {
+    "defence_agency": "Defence procurement agency",
+    "military_unit": "Military unit",
+    "ministry": "Ministry",
+    "company": "Company",
+    "review_body": "Review body",
+}
+
+
 def party(org: Organization, roles: list[str]) -> Json:
-    """An Organization entry of `parties`: identifier, address, contact point and roles."""
+    """An Organization entry of `parties`: identifier, address, contact point, roles and the organization's kind."""
     out: Json = {
         "id": party_id(org),
         "name": org.name,
@@ -76,6 +88,17 @@ def party(org: Organization, roles: list[str]) -> Json:
         # org-id.guide but is the identifier NATO buyers use for foreign suppliers.
         "identifier": {"scheme": org.identifier_scheme, "id": org.identifier_id, "legalName": org.name},
         "roles": roles,
+        "details": {
+            "classifications": [
+                prune(
+                    {
+                        "scheme": ORGANIZATION_KIND_SCHEME,
+                        "id": org.kind,
+                        "description": ORGANIZATION_KINDS.get(org.kind),
+                    }
+                )
+            ]
+        },
     }
     address = {
         key: val

@@ -119,10 +119,12 @@ def next_index(session: Session) -> int:
 def classification(session: Session, process: Process) -> Classification:
     """The markings the disclosure policy reads, from the process's rows."""
     tender = process.tender
+    marked = {item.id: item.marking for item in process.items if item.marking}
     return Classification(
         marking=tender.marking,
         lots={lot.id: lot.marking for lot in tender.lots if lot.marking},
-        items={item.id: item.marking for item in process.items if item.marking},
+        # A contract line carries the marking of the tender item it prices.
+        items=marked | {ln.id: marked[ln.item_id] for c in process.contracts for ln in c.items if ln.item_id in marked},
         documents={k: v for k, v in document_markings(session, tender.id).items() if v},
         contracts={c.id: c.marking for c in process.contracts if c.marking},
         signed={c.id: c.date_signed for c in process.contracts if c.date_signed is not None},

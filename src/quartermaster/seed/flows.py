@@ -145,6 +145,10 @@ class TenderFlow:
             justification=just[0] if just else None,
             justification_details=just[1] if just else None,
             lots=lots,
+            marking=plan.marking,
+            declassify_on=None
+            if plan.declassify_after_days is None
+            else (self.sim.clock.now() + timedelta(days=plan.declassify_after_days)).date(),
         )
         self.tid = self.sim.call(tenders.create_tender, actor=self.buyer, spec=spec, lists=self.ctx.lists).id
 

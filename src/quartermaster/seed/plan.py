@@ -170,6 +170,8 @@ class TenderPlan:
     questions: int = 0
     late_answer: bool = False
     seed: str = ""
+    marking: str = "public"  # security marking of the process
+    declassify_after_days: int | None = None  # classified processes that become public later
 
     @property
     def value(self) -> Decimal:
@@ -306,7 +308,21 @@ def plan_tender(
         plan.questions = rng.randint(1, 2)
         plan.late_answer = target in ("complete", "contract.active", "unsuccessful") and rng.random() < 0.25
     _bidders(rng, plan, specialists.get(family.name, []), n_suppliers)
+    _classify(plan)
     return plan
+
+
+def _classify(plan: TenderPlan) -> None:
+    """Mark about one process in five; some classified ones are declassified after a while.
+
+    A separate random stream (keyed by the plan's seed), so markings never shift the rest of the demo data.
+    """
+    rng = random.Random(f"{plan.seed}:marking")
+    roll = rng.random()
+    shares = (("secret", 0.03), ("confidential", 0.08), ("restricted", 0.2))  # cumulative shares of all processes
+    plan.marking = next((marking for marking, below in shares if roll < below), "public")
+    if plan.marking != "public" and rng.random() < 0.3:
+        plan.declassify_after_days = rng.choice((30, 90, 180))
 
 
 def specialisations(seed: int, n_suppliers: int, foreign: set[int]) -> dict[str, list[int]]:

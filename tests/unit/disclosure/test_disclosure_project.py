@@ -363,6 +363,9 @@ def test_without_a_key_aliases_are_numbered_in_order_of_appearance() -> None:
     assert ids["parties"] == ["party-1", "party-2", "party-3"]
 
 
+COMPANY = {"classifications": [{"scheme": "QM-ORGANIZATION-KIND", "id": "company", "description": "Company"}]}
+
+
 def test_at_restricted_the_buyer_keeps_its_identity_and_suppliers_are_aliased() -> None:
     out = project(FULL, classified("restricted"), POLICY, at=AFTER).release
 
@@ -371,8 +374,9 @@ def test_at_restricted_the_buyer_keeps_its_identity_and_suppliers_are_aliased() 
         "id": "UA-EDR-43210987",
         "roles": ["buyer", "procuringEntity"],
         "address": {"region": "Kyiv"},
+        "details": COMPANY,
     }
-    assert out["parties"][1] == {"id": "party-2", "roles": ["tenderer", "supplier"]}
+    assert out["parties"][1] == {"id": "party-2", "roles": ["tenderer", "supplier"], "details": COMPANY}
     payment = out["contracts"][0]["implementation"]["transactions"][0]
     assert payment == {
         "id": "pay1",
