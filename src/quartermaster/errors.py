@@ -112,6 +112,13 @@ class RuleViolation(QMError):
     title = "Procurement rule violated"
 
 
+class LogDamaged(QMError):
+    """The transparency log's storage lost or reordered entries: it cannot serve proofs until restored."""
+
+    code = "log.damaged"
+    title = "The transparency log is damaged"
+
+
 class PreconditionRequired(QMError):
     """An update must name the version it was based on (If-Match)."""
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from quartermaster.errors import NotFound, ValidationFailed
+from quartermaster.errors import LogDamaged, NotFound, ValidationFailed
 from quartermaster.publication.models import LogEntry, SignedCheckpoint
 from quartermaster.transparency import MerkleTree, Signer, Verifier, sign_checkpoint
 
@@ -60,7 +60,11 @@ class TransparencyLog:
             )
             for index, leaf_hash in rows:
                 if index != self._tree.size:  # entries are dense; a gap means a row was removed
-                    raise RuntimeError(f"log entry {self._tree.size} is missing (next stored is {index})")
+                    raise LogDamaged(
+                        f"log entry {self._tree.size} is missing from storage (the next stored is {index}); "
+                        "the log cannot serve proofs or sign checkpoints until it is restored",
+                        code="log.damaged",
+                    )
                 self._tree.append(bytes(leaf_hash))
             return self._tree
 

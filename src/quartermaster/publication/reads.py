@@ -7,7 +7,7 @@ re-projects it, so the open data, the feed, the exports and the log can never di
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,16 @@ def public_release(entry: LogEntry) -> Json:
     """The release of an entry as the public sees it."""
     release: Json = leaf_body(entry)["release"]
     return release
+
+
+def release_for(entry: LogEntry, sees_full: Callable[[str], bool]) -> Json:
+    """What a reader gets: the full release of a withheld entry if ``sees_full(process_id)``, else the public one.
+
+    ``sees_full`` is asked only about entries that withheld something (most are complete and need no question).
+    """
+    if not entry.complete and entry.full_release is not None and sees_full(entry.process_id):
+        return entry.full_release
+    return public_release(entry)
 
 
 def feed_item(entry: LogEntry) -> Json:
@@ -127,17 +137,17 @@ def count_ocids(session: Session, *, since: datetime | None = None, until: datet
     return session.scalar(select(func.count()).select_from(_ocids(since, until).subquery())) or 0
 
 
-def process_releases(session: Session, ocid: str) -> list[Json]:
-    """The public releases of one contracting process, in log order."""
+def process_releases(session: Session, ocid: str, sees_full: Callable[[str], bool] | None = None) -> list[Json]:
+    """The releases of one contracting process in log order: public ones, or full ones where ``sees_full``."""
     rows = session.scalars(
         select(LogEntry).where(LogEntry.ocid == ocid, LogEntry.kind == RELEASE).order_by(LogEntry.index)
     ).all()
-    return [public_release(e) for e in rows]
+    return [public_release(e) if sees_full is None else release_for(e, sees_full) for e in rows]
 
 
-def public_record(session: Session, ocid: str) -> Json:
-    """The OCDS record of a process compiled from its public releases; NotFound for an unknown ocid."""
-    releases = process_releases(session, ocid)
+def public_record(session: Session, ocid: str, sees_full: Callable[[str], bool] | None = None) -> Json:
+    """The OCDS record of a process compiled from its releases (full ones where ``sees_full``); NotFound if none."""
+    releases = process_releases(session, ocid, sees_full)
     if not releases:
         raise NotFound(f"no published contracting process with ocid '{ocid[:100]}'", code="ocds.no_record")
     return record(releases)

@@ -212,12 +212,15 @@ class HttpSource:
         return [StoredCheckpoint(where=url, note=_successful(response, url).content)]
 
     def entries(self, end: int) -> Iterator[RawEntry]:
-        """``GET /log/entries`` in pages of at most 1000; stops early if the server has no more."""
+        """``GET /log/entries`` in pages of at most 1000; stops early if the server has no more (``log.no_entries``)."""
         start = 0
         while start < end:
             stop = min(start + PAGE, end)
             url = f"{self.base}/log/entries?start={start}&end={stop}"
-            items = _json_object(self._get(url).content, url).get("entries")
+            response = self._send(url)
+            if response.status_code == 404 and _problem(response).get("code") == "log.no_entries":
+                return
+            items = _json_object(_successful(response, url).content, url).get("entries")
             if not isinstance(items, list) or len(items) > stop - start:
                 raise InputError(f"{url}: expected a list of at most {stop - start} entries")
             for position, item in enumerate(items):
