@@ -352,7 +352,8 @@ def _mini_tender(
 ) -> TenderCreate:
     """The draft of a mini-competition: the framework's lots cut down to the requested items and quantities.
 
-    Who orders and who receives stay off the tender, which becomes public when it is published."""
+    Who orders and who receives stay off the tender, which becomes public when it is published. It carries the
+    framework's markings (process, lots, items) and declassification date: what it copies is no less secret there."""
     mini_rules = rulebook_version(fw.rulebook_version).procedure(MINI_COMPETITION_PROCEDURE)
     criteria = (
         origin.award_criteria if origin.award_criteria in mini_rules.award_criteria else mini_rules.award_criteria[0]
@@ -369,6 +370,7 @@ def _mini_tender(
                 "title": lot.title,
                 "description": lot.description,
                 "value": {"amount": value, "currency": fw.currency},
+                "marking": lot.marking,
                 "items": [
                     {
                         "description": i.description,
@@ -378,6 +380,7 @@ def _mini_tender(
                         "quantity": quantities[i.id],
                         "delivery_region": i.delivery_region,
                         "delivery_date": delivery,
+                        "marking": i.marking,
                     }
                     for i in items
                 ],
@@ -391,5 +394,7 @@ def _mini_tender(
             "award_criteria": criteria,
             "framework_id": fw.id,
             "lots": lots,
+            "marking": origin.marking,
+            "declassify_on": origin.declassify_on,
         }
     )

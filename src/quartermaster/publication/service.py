@@ -28,6 +28,7 @@ from quartermaster.publication.loader import ceiling, document_markings, load_pr
 from quartermaster.publication.models import DISCLOSURE, RELEASE, DisclosureDue, LogEntry
 from quartermaster.tenders.models import DRAFT, Tender
 from quartermaster.transparency import canonical_json, leaf_hash
+from quartermaster.types import max_marking
 
 Json = dict[str, Any]
 
@@ -120,8 +121,12 @@ def classification(session: Session, process: Process) -> Classification:
     """The markings the disclosure policy reads, from the process's rows."""
     tender = process.tender
     marked = {item.id: item.marking for item in process.items if item.marking}
+    marking = tender.marking
+    if process.parent_framework is not None:  # a mini-competition is no less secret than its framework
+        origin = session.get(Tender, process.parent_framework.tender_id)
+        marking = max_marking(marking, origin.marking if origin is not None else None)
     return Classification(
-        marking=tender.marking,
+        marking=marking,
         lots={lot.id: lot.marking for lot in tender.lots if lot.marking},
         # A contract line carries the marking of the tender item it prices.
         items=marked | {ln.id: marked[ln.item_id] for c in process.contracts for ln in c.items if ln.item_id in marked},
