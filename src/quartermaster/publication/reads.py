@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from quartermaster.errors import NotFound
 from quartermaster.ocds import record
-from quartermaster.ocds.values import rfc3339
 from quartermaster.publication.models import RELEASE, LogEntry
 
 Json = dict[str, Any]
@@ -46,16 +45,17 @@ def release_for(entry: LogEntry, sees_full: Callable[[str], bool]) -> Json:
 
 
 def feed_item(entry: LogEntry) -> Json:
-    """One change of the public feed."""
+    """One change of the public feed (its date is the published release's: a month at confidential and above)."""
+    release = public_release(entry)
     return {
         "cursor": str(entry.index),
         "index": entry.index,
         "kind": entry.kind,
         "ocid": entry.ocid,
         "release_id": entry.release_id,
-        "date": rfc3339(entry.release_date),
+        "date": release["date"],
         "tags": list(entry.tags),
-        "release": public_release(entry),
+        "release": release,
     }
 
 
