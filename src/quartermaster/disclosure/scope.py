@@ -134,6 +134,27 @@ class Scope:
                         self.organization[org] = max_marking(self.organization.get(org), table[element["id"]])
         parts = [*classification.lots.values(), *classification.items.values(), *self.contract.values()]
         self.highest = max_marking(self.process, *parts)
+        self._prices = self._prices_of(contracts)
+
+    def _prices_of(self, contracts: list[Json]) -> dict[int, Marking]:
+        """Unit prices of contract lines that share a contract with a marked line, by ``id()`` of the price node.
+
+        A contract's value is public with its lot, and so are its public lines' prices: the marked line's price
+        would be their difference. So every line price of such a contract carries the highest marking of its lines
+        (keyed by node identity, because a price object has no id of its own; the release is not modified while
+        it is projected).
+        """
+        prices: dict[int, Marking] = {}
+        for c in contracts:
+            lines = [i for i in _objects(c.get("items")) if isinstance(i.get("id"), str)]
+            marking = max_marking(*(self._c.items.get(i["id"]) for i in lines))
+            if marking is Marking.PUBLIC:
+                continue
+            for line in lines:
+                unit = line.get("unit")
+                if isinstance(unit, dict) and isinstance(unit.get("value"), dict):
+                    prices[id(unit["value"])] = marking
+        return prices
 
     def lot(self, lot_id: str) -> Marking:
         """A lot's own marking (public when unmarked)."""
@@ -143,6 +164,8 @@ class Scope:
         """The marking the node at ``path`` carries itself (None: it is no marked part and inherits)."""
         if path in TOTALS:
             return self.highest
+        if id(node) in self._prices:
+            return self._prices[id(node)]
         if not path.endswith("[]") or not isinstance(node, dict) or not isinstance(node.get("id"), str):
             return None
         ident: str = node["id"]

@@ -418,3 +418,21 @@ def test_a_classification_with_an_unknown_marking_or_a_naive_signature_is_refuse
 def test_the_declassification_moment_is_midnight_utc() -> None:
     assert Classification(declassify_on=date(2027, 1, 1)).declassified_at == datetime(2027, 1, 1, tzinfo=UTC)
     assert Classification().declassified_at is None
+
+
+def test_the_lines_of_a_contract_with_a_marked_line_hide_their_prices_so_no_difference_gives_it_away() -> None:
+    rel = copy.deepcopy(FULL)
+    lines = rel["contracts"][0]["items"]
+    public_line = {**copy.deepcopy(lines[0]), "id": "ci-public"}
+    no_price = {"id": "ci-unpriced", "quantity": 1}  # a line without a unit price is left as it is
+    rel["contracts"][0]["items"] = [*lines, public_line, no_price]
+    classification = classified("public", items={"ci1": "confidential"})
+
+    out = project(rel, classification, POLICY, at=AFTER).release
+    priced = {line["id"]: line.get("unit", {}).get("value") for line in out["contracts"][0]["items"]}
+
+    assert priced == {"ci1": None, "ci-public": None, "ci-unpriced": None}
+    assert out["contracts"][0]["value"] == rel["contracts"][0]["value"]  # the total stays public with its lot
+    public = project(rel, classified("public"), POLICY, at=AFTER).release
+    by_id = {line["id"]: line for line in public["contracts"][0]["items"]}
+    assert by_id["ci-public"]["unit"]["value"] == public_line["unit"]["value"]  # unmarked: every price is public
