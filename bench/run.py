@@ -1,10 +1,11 @@
-"""`make bench`: service-layer lifecycles per second and HTTP bid throughput beside the framework ceiling.
+"""`make bench`: lifecycles per second, HTTP bid throughput beside the framework ceiling, and the transparency
+figures of issue 3 (bulk exports, log appends, proofs at a million leaves, verification beside raw SHA-256).
 
 One run measures everything on SQLite (file, WAL) and PostgreSQL so that the ratios compare like with like:
 
-    python bench/run.py                  # full run, < 5 minutes
-    python bench/run.py --quick          # smoke run, short durations
-    python bench/run.py --sqlite-only --json results.json
+    python bench/run.py                  # full run, about 6 minutes
+    python bench/run.py --quick          # smoke run, short durations and small sizes
+    python bench/run.py --only transparency --sqlite-only --json results.json
 
 Everything runs on 127.0.0.1. Temporary files, the scratch PostgreSQL database (``qm_bench``) and every child
 process are removed on exit, on Ctrl-C, on SIGTERM and when the time budget (--budget) runs out.
@@ -22,20 +23,26 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from quartermaster.codelists import load_codelists
+from quartermaster.config import Settings
 from quartermaster.db.engine import make_engine
 from quartermaster.db.migrate import upgrade
 from quartermaster.db.tx import Database
+from quartermaster.publication.context import build_publication
+from quartermaster.seed import SCALES, SeedSpec
 from quartermaster.types import FixedClock
 
 HERE = Path(__file__).resolve().parent
@@ -43,12 +50,15 @@ sys.path.insert(0, str(HERE))
 
 import http_bench  # noqa: E402  (sibling script modules)
 import lifecycle  # noqa: E402
+import transparency_bench  # noqa: E402
+import transparency_report  # noqa: E402
 
 ROOT = HERE.parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 SCRATCH = "qm_bench"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday under rulebook 2025.1, as in the tests
 TARGET_RATIO, TARGET_P99_MS = 0.30, 100.0
+SECTIONS = ("lifecycles", "http", "transparency")
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
@@ -189,6 +199,66 @@ def bench_http(scratch: Scratch, engine_name: str, args: argparse.Namespace, wor
         db.dispose()
 
 
+def demo_spec(tenders: int) -> SeedSpec:
+    """The demo scale of `quartermaster demo` (6 buyers, 40 suppliers), with ``tenders`` tenders."""
+    base = SCALES["demo"]
+    return replace(base, tenders=tenders, scale="demo" if tenders == base.tenders else "custom")
+
+
+def _publishing(work: Path, url: str) -> tuple[Settings, Any]:
+    """Settings for a database in ``work`` (its log key lives there) and the publisher built from them."""
+    settings = Settings(data_dir=work, database_url=url, run_scheduler=False)
+    return settings, build_publication(settings, load_codelists(None)).publisher
+
+
+def bench_transparency(
+    scratch: Scratch, engine_name: str, args: argparse.Namespace, workdir: Path, section: dict[str, Any]
+) -> dict[str, Any]:
+    """Issue 3's figures on one engine: the demo data set's exports, then a log of ``--log-size`` entries.
+
+    The first engine also exports its signed log for the (engine-independent) verification figure.
+    """
+    work = workdir / f"transparency-{engine_name}"
+    out: dict[str, Any] = {}
+    url, db = scratch.fresh(engine_name, "demo")
+    try:
+        settings, publisher = _publishing(work / "demo", url)
+        db.before_commit = publisher
+        out["seed"] = transparency_bench.seed_demo(db, demo_spec(args.seed_tenders))
+        console.print(f"  seeded {out['seed']['tenders']} tenders: {out['seed']['entries']} log entries")
+        out["exports"] = transparency_bench.measure_exports(db, settings, work, reps=args.export_reps)
+        if "verification" not in section:
+            export_dir = work / "log-export"
+            transparency_bench.export_signed_log(db, settings, export_dir)
+            section["verification"] = transparency_bench.measure_verification(export_dir, work, reps=args.verify_reps)
+            section["verification"]["engine"] = engine_name
+    finally:
+        db.dispose()
+    url, db = scratch.fresh(engine_name, "log")
+    try:
+        settings, publisher = _publishing(work / "log", url)
+        db.before_commit = publisher
+        hashes, out["bulk_append"] = transparency_bench.build_log(db, size=args.log_size, batch=args.log_batch)
+        console.print(f"  appended {args.log_size:,} entries in {out['bulk_append']['seconds']:.1f} s")
+        tree = transparency_bench.tree_of(hashes)
+        del hashes
+        server = http_bench.Server(url, settings.data_dir, work / "server.log")
+        try:
+            server.wait_ready()
+            with httpx.Client(base_url=server.base_url, timeout=120.0) as client:
+                out["route"] = transparency_bench.measure_proof_route(client, tree, samples=args.route_samples)
+        finally:
+            server.stop()
+        del tree
+        out["single_append"] = transparency_bench.measure_single_appends(db, count=args.single_appends)
+        out["publication"] = transparency_bench.measure_publication(
+            db, publisher, reps=args.publish_reps, per_rep=args.per_publish, now=START
+        )
+    finally:
+        db.dispose()
+    return out
+
+
 def _mark(ok: bool) -> str:
     return "[green]met[/]" if ok else "[red]missed[/]"
 
@@ -200,10 +270,25 @@ def report(results: dict[str, Any]) -> None:
         f"\n[bold]Quartermaster benchmark[/] — commit {m['commit']}, Python {m['python']}, "
         f"{m['nproc']} CPUs ({m['cpu']}), SQLite {m['sqlite']}, PostgreSQL {m.get('postgresql', '-')}"
     )
+    if results["lifecycles"]:
+        lifecycle_table(results["lifecycles"])
+    if results["http"]:
+        http_report(results)
+    if results.get("transparency"):
+        transparency_report.render(results["transparency"], console)
+    if m["loadavg_before"] > 0.5:
+        console.print(
+            f"[yellow]The machine was busy before the run (1-minute load {m['loadavg_before']:.1f}): "
+            "other work shared the CPUs, so these figures understate what it can do.[/]"
+        )
+
+
+def lifecycle_table(lifecycles: dict[str, Any]) -> None:
+    """Print the lifecycles table."""
     t = Table(title="Full lifecycles through the service layer (no HTTP)")
     for col in ("engine", "lifecycles/s (median)", "min–max", "reps × lifecycles", "bids each"):
         t.add_column(col, justify="right" if col != "engine" else "left")
-    for name, r in results["lifecycles"].items():
+    for name, r in lifecycles.items():
         t.add_row(
             name,
             f"{r['median']:.1f}",
@@ -212,6 +297,10 @@ def report(results: dict[str, Any]) -> None:
             str(r["bids"]),
         )
     console.print(t)
+
+
+def http_report(results: dict[str, Any]) -> None:
+    """Print the HTTP table and the verdicts on its targets."""
     h = Table(title=f"HTTP, {results['settings']['clients']} concurrent clients (medians of rounds)")
     cols = ("engine", "endpoint", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "ok", "errors", "ratio")
     for col in cols:
@@ -245,11 +334,6 @@ def report(results: dict[str, Any]) -> None:
             for status, sample in r[part]["error_samples"].items():
                 console.print(f"  [red]{part} error {status} ×{r[part]['errors'][status]}[/]: {sample}")
     console.print("[dim]The load generator runs on the same machine and competes with the server for CPU.[/]")
-    if m["loadavg_before"] > 0.5:
-        console.print(
-            f"[yellow]The machine was busy before the run (1-minute load {m['loadavg_before']:.1f}): "
-            "other work shared the CPUs, so these figures understate what it can do.[/]"
-        )
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -274,8 +358,25 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--bids", type=int, default=3, help="bids per lifecycle")
     p.add_argument("--tenders", type=int, help="tenders open for HTTP bids (default 60; quick 20)")
     p.add_argument("--suppliers", type=int, help="supplier users with tokens (default 300; quick 40)")
-    p.add_argument("--budget", type=int, default=290, help="hard time limit in seconds")
+    p.add_argument("--budget", type=int, default=900, help="hard time limit in seconds")
+    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
+    p.add_argument("--seed-tenders", type=int, help="tenders in the demo data set (default 150 as in `demo`; quick 20)")
+    p.add_argument("--export-reps", type=int, help="runs of each export form (default 3; quick 1)")
+    p.add_argument("--verify-reps", type=int, help="runs of `verify` over the exported log (default 3; quick 1)")
+    p.add_argument(
+        "--log-size", type=int, help="entries of the log behind the proof routes (default 2**20; quick 2**14)"
+    )
+    p.add_argument("--log-batch", type=int, default=10_000, help="rows a transaction when building that log")
+    p.add_argument("--tree-size", type=int, default=2**20, help="leaves of the in-memory Merkle tree")
+    p.add_argument("--proof-samples", type=int, help="in-memory proofs of each kind (default 5000; quick 1000)")
+    p.add_argument("--route-samples", type=int, help="requests to each proof route (default 1000; quick 200)")
+    p.add_argument("--single-appends", type=int, help="raw one-row transactions (default 500; quick 100)")
+    p.add_argument("--publish-reps", type=int, help="batches of publications in each mode (default 5; quick 2)")
+    p.add_argument("--per-publish", type=int, help="publications a batch (default 20; quick 5)")
     args = p.parse_args(argv)
+    args.only = [x.strip() for x in args.only.split(",") if x.strip()]
+    if unknown := set(args.only) - set(SECTIONS):
+        p.error(f"unknown section(s) {', '.join(sorted(unknown))}; use {', '.join(SECTIONS)}")
     defaults = {
         "rounds": (3, 1),
         "duration": (5.0, 1.0),
@@ -284,6 +385,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "per_rep": (10, 2),
         "tenders": (60, 20),
         "suppliers": (300, 40),  # 60 x 300 = 18,000 (tender, supplier) pairs: enough for three rounds at ~500 bids/s
+        "seed_tenders": (SCALES["demo"].tenders, 20),
+        "export_reps": (3, 1),
+        "verify_reps": (3, 1),
+        "log_size": (2**20, 2**14),
+        "proof_samples": (5000, 1000),
+        "route_samples": (1000, 200),
+        "single_appends": (500, 100),
+        "publish_reps": (5, 2),
+        "per_publish": (20, 5),
     }
     for key, (full, quick) in defaults.items():
         if getattr(args, key) is None:
@@ -316,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "lifecycles": {},
         "http": {},
+        "transparency": {},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
     t0 = time.perf_counter()
@@ -328,13 +439,21 @@ def main(argv: list[str] | None = None) -> int:
                 engines = ["sqlite"]
         scratch = Scratch(Path(tmp), args.pg_url if "postgresql" in engines else None)
         try:
-            for name in engines:
+            for name in engines if "lifecycles" in args.only else []:
                 console.print(f"[bold]lifecycles[/] on {name} …")
                 results["lifecycles"][name] = bench_lifecycles(scratch, name, args)
                 console.print(f"  median {results['lifecycles'][name]['median']:.1f} lifecycles/s")
-            for name in engines:
+            for name in engines if "http" in args.only else []:
                 console.print(f"[bold]HTTP[/] on {name} …")
                 results["http"][name] = bench_http(scratch, name, args, Path(tmp))
+            if "transparency" in args.only:
+                section = results["transparency"]
+                console.print(f"[bold]Merkle proofs[/] in memory, {args.tree_size:,} leaves …")
+                section["proofs"] = transparency_bench.measure_tree(size=args.tree_size, samples=args.proof_samples)
+                section["engines"] = {}
+                for name in engines:
+                    console.print(f"[bold]transparency[/] on {name} …")
+                    section["engines"][name] = bench_transparency(scratch, name, args, Path(tmp), section)
         except KeyboardInterrupt:
             console.print("[red]interrupted; cleaning up[/]")
             return 130

@@ -29,7 +29,7 @@ MIB = 1024 * 1024
 @pytest.fixture(scope="module")
 def flow(databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
     """One app and world for the whole module: hostile requests are refused, so tests cannot disturb each other."""
-    db = databases.database()
+    db = databases.dedicated()
     clock = FixedClock(START)
     world = build_world(db, clock.now())
     app = create_app(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from quartermaster.actors import Role
 from quartermaster.db.tx import Database
 from quartermaster.ocds import record
 from quartermaster.scheduler import integrate_log
@@ -25,9 +26,9 @@ from quartermaster.transparency import (
 )
 from quartermaster.types import FixedClock
 from support.contract_flows import ContractFlow
-from support.flows import ok
+from support.flows import ok, tender_body
 from support.ocds_schema import SCHEMA_DIR, errors, needs_schema
-from support.world import World
+from support.world import World, add_person
 
 Json = dict[str, Any]
 
@@ -175,3 +176,32 @@ def test_log_requests_outside_the_tree_are_refused(
     resp = client.get(path, params=params)
     assert resp.status_code in (404, 422), resp.text
     assert resp.json()["code"] == code
+
+
+def _cleared(database: Database, clock: FixedClock, username: str, role: Role, org: str | None) -> dict[str, str]:
+    with database.unit_of_work() as s:
+        return add_person(s, World("", "", []), clock.now(), username, role, org, "restricted").headers
+
+
+def test_a_cleared_auditor_reads_the_full_releases_of_a_classified_process_and_the_public_does_not(
+    flow: ContractFlow, client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    buyer = _cleared(database, clock, "cleared-buyer", Role.BUYER, world.buyer_org)
+    approver = _cleared(database, clock, "cleared-approver", Role.APPROVER, world.buyer_org)
+    auditor = _cleared(database, clock, "cleared-auditor", Role.AUDITOR, None)
+    body = tender_body("open", title="Night-vision goggles QMSECRETTITLE", marking="restricted")
+    tender = ok(client.post("/api/v1/tenders", json=body, headers=buyer), 201)
+    periods = {k: v for k, v in flow.minimum("open").items() if k in ("enquiry_end", "tender_end") and v}
+    ok(client.post(f"/api/v1/tenders/{tender['id']}/publish", json=periods, headers=approver))
+    ocid = f"ocds-qm0000-{tender['id']}"
+
+    public = client.get(f"/api/v1/ocds/records/{ocid}").text
+    full = client.get(f"/api/v1/ocds/records/{ocid}", headers=auditor).text
+    page = client.get("/api/v1/ocds/releases", headers=auditor).text
+    uncleared = client.get(f"/api/v1/ocds/records/{ocid}", headers=flow.h("auditor")).text
+
+    assert "QMSECRETTITLE" not in public
+    assert "QMSECRETTITLE" not in uncleared  # an auditor without clearance sees what the public sees
+    assert "QMSECRETTITLE" in full
+    assert "QMSECRETTITLE" in page
+    assert "QMSECRETTITLE" not in json.dumps(feed(client))  # the feed is the public's

@@ -41,6 +41,7 @@ class TestDatabases:
         self._pg_engine: Engine | None = None
         self._template: Path | None = None
         self._counter = 0
+        self._dedicated: list[str] = []
 
     @property
     def is_postgres(self) -> bool:
@@ -63,17 +64,43 @@ class TestDatabases:
             upgrade(self._pg_engine)
         return self._pg_engine
 
+    def _admin(self) -> Engine:
+        assert self.pg is not None
+        return make_engine(self.pg).execution_options(isolation_level="AUTOCOMMIT")
+
     def close(self) -> None:
-        """Drop this process's PostgreSQL database."""
-        if self._pg_engine is None or self.pg is None:
+        """Drop this process's PostgreSQL databases."""
+        if self.pg is None:
             return
-        name = self._pg_engine.url.database
-        self._pg_engine.dispose()
-        admin = make_engine(self.pg).execution_options(isolation_level="AUTOCOMMIT")
+        names = list(self._dedicated)
+        if self._pg_engine is not None:
+            names.append(str(self._pg_engine.url.database))
+            self._pg_engine.dispose()
+        admin = self._admin()
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         self._pg_engine = None
+        self._dedicated.clear()
+
+    def dedicated(self) -> Database:
+        """A migrated Database of its own, for a module-scoped fixture: resets for other tests never touch it.
+
+        (On PostgreSQL every ``database()`` of a process truncates one shared database; on SQLite each is a file.)
+        """
+        if self.pg is None:
+            return self.database()
+        name = f"qm_test_{worker_id()}_m{len(self._dedicated)}"
+        admin = self._admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self._dedicated.append(name)
+        engine = make_engine(make_url(self.pg).set(database=name).render_as_string(hide_password=False))
+        upgrade(engine)
+        return Database(engine)
 
     def url(self) -> str:
         """A URL of a database with the current schema and no rows."""

@@ -120,3 +120,25 @@ class Flow:
         return ok(
             self.c.post(f"/api/v1/tenders/{tender_id}/lots/{lot_id}/award", json=body, headers=self.h("approver")), 201
         )  # type: ignore[no-any-return]
+
+
+def upload_text(
+    client: TestClient,
+    related: str,
+    related_id: str,
+    headers: dict[str, str],
+    *,
+    title: str,
+    content: str,
+    document_type: str,
+    marking: str | None = None,
+) -> dict[str, Any]:
+    """Upload a plain-text document to a tender, bid, award or contract (with a security marking if given)."""
+    params = {"title": title, "document_type": document_type} | ({"marking": marking} if marking else {})
+    resp = client.post(
+        f"/api/v1/{related}s/{related_id}/documents",
+        params=params,
+        content=content.encode(),
+        headers={**headers, "Content-Type": "text/plain"},
+    )
+    return ok(resp, 201)  # type: ignore[no-any-return]

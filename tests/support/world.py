@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from quartermaster.actors import SCHEDULER, Actor, Role
 from quartermaster.db.tx import Database
 from quartermaster.identifiers import edrpou_check_digit
@@ -81,15 +83,24 @@ def build_world(db: Database, now: datetime, n_suppliers: int = 4) -> World:
             ("admin", Role.ADMIN, None),
         ] + [(f"supplier{i}", Role.SUPPLIER, sid) for i, sid in enumerate(suppliers)]
         for username, role, org_id in specs:
-            user = identity.create_user(
-                s,
-                actor=SCHEDULER,
-                now=now,
-                username=username,
-                name=username.title(),
-                role=role,
-                organization_id=org_id,
-            )
-            token = identity.issue_token(s, user=user, now=now)
-            world.people[username] = Person(username, role, org_id, token, identity.actor_of(user))
+            add_person(s, world, now, username, role, org_id)
     return world
+
+
+def add_person(
+    session: Session, world: World, now: datetime, username: str, role: Role, org: str | None, clearance: str = "public"
+) -> Person:
+    """Create a user (with a security clearance) and a token in the session, and add them to the world."""
+    user = identity.create_user(
+        session,
+        actor=SCHEDULER,
+        now=now,
+        username=username,
+        name=username.title(),
+        role=role,
+        organization_id=org,
+        clearance=clearance,
+    )
+    token = identity.issue_token(session, user=user, now=now)
+    world.people[username] = Person(username, role, org, token, identity.actor_of(user))
+    return world.people[username]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from quartermaster.api.deps import Cmd, MaybeActor, ReadSession
+from quartermaster.api.deps import Cmd, MaybeActor, ReadSession, State
 from quartermaster.bids import prequalification, service
 from quartermaster.bids.schemas import (
     BidCreate,
@@ -18,7 +21,8 @@ from quartermaster.bids.schemas import (
     InviteIn,
     bid_read,
 )
-from quartermaster.tenders.routes import _read as tender_out
+from quartermaster.tenders import access
+from quartermaster.tenders.routes import _shown as tender_out
 from quartermaster.tenders.schemas import TenderRead
 
 router = APIRouter(prefix="/api/v1", tags=["bids"])
@@ -26,7 +30,10 @@ router = APIRouter(prefix="/api/v1", tags=["bids"])
 
 @router.post("/tenders/{tender_id}/bids", status_code=201, response_model=BidReceipt, summary="Submit a bid")
 def submit_bid(tender_id: str, body: BidCreate, cmd: Cmd) -> Response:
-    """Submit before the tender period ends; the receipt's hash commits to the sealed prices."""
+    """Submit before the tender period ends; the receipt's hash commits to the sealed prices.
+
+    The receipt names nothing of the process, so it is not gated by the process's marking (nor are the bidder's
+    own amend/withdraw/revise answers, which echo the prices it sent)."""
 
     def go(s, now):  # type: ignore[no-untyped-def]
         bid, event = service.submit_bid(s, actor=cmd.actor, now=now, tender_id=tender_id, values=body.values)
@@ -38,18 +45,19 @@ def submit_bid(tender_id: str, body: BidCreate, cmd: Cmd) -> Response:
 
 
 @router.get("/tenders/{tender_id}/bids", response_model=list[BidRead], summary="Bids visible to the caller")
-def list_bids(tender_id: str, session: ReadSession, actor: MaybeActor) -> list[BidRead]:
+def list_bids(tender_id: str, session: ReadSession, actor: MaybeActor, state: State) -> list[BidRead]:
     """Before opening, a supplier sees only its own bid and nobody else sees any; after opening, all."""
-    return [
-        bid_read(b, sealed=not service.can_read_contents(actor, b))
-        for b in service.list_bids(session, actor=actor, tender_id=tender_id)
-    ]
+    rows = service.list_bids(session, actor=actor, tender_id=tender_id)
+    access.require_view(session, actor, tender_id, ocid_prefix=state.settings.ocid_prefix)
+    return [bid_read(b, sealed=not service.can_read_contents(actor, b)) for b in rows]
 
 
 @router.get("/bids/{bid_id}", response_model=BidRead, summary="Read a bid")
-def get_bid(bid_id: str, session: ReadSession, actor: MaybeActor) -> BidRead:
+def get_bid(bid_id: str, session: ReadSession, actor: MaybeActor, state: State) -> BidRead:
     """A bid, to its supplier at any time and to others after opening."""
-    return bid_read(service.get_bid(session, actor=actor, bid_id=bid_id), sealed=False)
+    bid = service.get_bid(session, actor=actor, bid_id=bid_id)
+    access.require_view(session, actor, bid.tender_id, ocid_prefix=state.settings.ocid_prefix)
+    return bid_read(bid, sealed=False)
 
 
 @router.post("/bids/{bid_id}/amend", response_model=BidRead, summary="Replace a pending bid's prices")
@@ -83,14 +91,16 @@ def revise_bid(bid_id: str, body: BidRevise, cmd: Cmd) -> Response:
 @router.post("/tenders/{tender_id}/open-bids", response_model=TenderRead, summary="Open all bids at once")
 def open_bids(tender_id: str, cmd: Cmd) -> Response:
     """After the tender period has ended."""
-    return cmd.run(lambda s, now: tender_out(service.open_bids(s, actor=cmd.actor, now=now, tender_id=tender_id)))
+    return cmd.run(
+        lambda s, now: tender_out(s, cmd, service.open_bids(s, actor=cmd.actor, now=now, tender_id=tender_id))
+    )
 
 
 @router.post("/tenders/{tender_id}/close-negotiation", response_model=TenderRead, summary="End negotiation")
 def close_negotiation(tender_id: str, cmd: Cmd) -> Response:
     """Move a negotiated procedure to evaluation."""
     return cmd.run(
-        lambda s, now: tender_out(service.close_negotiation(s, actor=cmd.actor, now=now, tender_id=tender_id))
+        lambda s, now: tender_out(s, cmd, service.close_negotiation(s, actor=cmd.actor, now=now, tender_id=tender_id))
     )
 
 
@@ -98,7 +108,9 @@ def close_negotiation(tender_id: str, cmd: Cmd) -> Response:
     "/tenders/{tender_id}/candidacies", status_code=201, response_model=CandidacyRead, summary="Request to participate"
 )
 def apply(tender_id: str, body: CandidacyCreate, cmd: Cmd) -> Response:
-    """During prequalification of a selective procedure."""
+    """During prequalification of a selective procedure.
+
+    The response echoes only what the caller sent, so it is not gated by the process's marking."""
     return cmd.run(
         lambda s, now: CandidacyRead.model_validate(
             prequalification.apply_to_participate(
@@ -110,36 +122,36 @@ def apply(tender_id: str, body: CandidacyCreate, cmd: Cmd) -> Response:
 
 
 @router.get("/tenders/{tender_id}/candidacies", response_model=list[CandidacyRead], summary="Candidacies")
-def list_candidacies(tender_id: str, session: ReadSession, actor: MaybeActor) -> list[CandidacyRead]:
+def list_candidacies(tender_id: str, session: ReadSession, actor: MaybeActor, state: State) -> list[CandidacyRead]:
     """Candidacies visible to the caller."""
-    return [
-        CandidacyRead.model_validate(c)
-        for c in prequalification.list_candidacies(session, actor=actor, tender_id=tender_id)
-    ]
+    rows = prequalification.list_candidacies(session, actor=actor, tender_id=tender_id)
+    access.require_view(session, actor, tender_id, ocid_prefix=state.settings.ocid_prefix)
+    return [CandidacyRead.model_validate(c) for c in rows]
+
+
+def _decide(cmd: Cmd, candidacy_id: str, *, qualify: bool, reason: str) -> Response:
+    """Qualify or reject a candidate; the answer only to those who may see the process."""
+
+    def go(s: Session, now: datetime) -> CandidacyRead:
+        cand = prequalification.decide_candidacy(
+            s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=qualify, reason=reason
+        )
+        access.require_view(s, cmd.actor, cand.tender_id, ocid_prefix=cmd.state.settings.ocid_prefix)
+        return CandidacyRead.model_validate(cand)
+
+    return cmd.run(go)
 
 
 @router.post("/candidacies/{candidacy_id}/qualify", response_model=CandidacyRead, summary="Qualify a candidate")
 def qualify(candidacy_id: str, body: Decision, cmd: Cmd) -> Response:
     """After prequalification ends."""
-    return cmd.run(
-        lambda s, now: CandidacyRead.model_validate(
-            prequalification.decide_candidacy(
-                s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=True, reason=body.reason
-            )
-        )
-    )
+    return _decide(cmd, candidacy_id, qualify=True, reason=body.reason)
 
 
 @router.post("/candidacies/{candidacy_id}/reject", response_model=CandidacyRead, summary="Reject a candidate")
 def reject(candidacy_id: str, body: Decision, cmd: Cmd) -> Response:
     """After prequalification ends."""
-    return cmd.run(
-        lambda s, now: CandidacyRead.model_validate(
-            prequalification.decide_candidacy(
-                s, actor=cmd.actor, now=now, candidacy_id=candidacy_id, qualify=False, reason=body.reason
-            )
-        )
-    )
+    return _decide(cmd, candidacy_id, qualify=False, reason=body.reason)
 
 
 @router.post("/tenders/{tender_id}/invite", response_model=TenderRead, summary="Invite qualified candidates")
@@ -147,8 +159,10 @@ def invite(tender_id: str, body: InviteIn, cmd: Cmd) -> Response:
     """Open the tender period for the shortlisted candidates."""
     return cmd.run(
         lambda s, now: tender_out(
+            s,
+            cmd,
             prequalification.invite_tenderers(
                 s, actor=cmd.actor, now=now, tender_id=tender_id, tender_end=body.tender_end
-            )
+            ),
         )
     )

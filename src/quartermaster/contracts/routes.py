@@ -10,13 +10,16 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from quartermaster.actors import Actor
 from quartermaster.api.deps import (
     After,
+    AppState,
     Cmd,
     IfMatch,
     Limit,
     MaybeActor,
     ReadSession,
+    State,
     check_version,
     json_response,
     next_cursor,
@@ -41,6 +44,7 @@ from quartermaster.contracts.schemas import (
     payment_read,
 )
 from quartermaster.schema_base import Page
+from quartermaster.tenders import access
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
 
@@ -51,6 +55,16 @@ Number = Annotated[
 
 def _read(c: Contract) -> ContractRead:
     return contract_read(c, service.allowed_commands(c))
+
+
+def _require_view(session: Session, cmd: Cmd, contract_id: str) -> None:
+    """A command's answer goes only to a caller who may see the contract's process (else it is refused, undone)."""
+    access.require_view_of(session, cmd.actor, "contract", contract_id, ocid_prefix=cmd.state.settings.ocid_prefix)
+
+
+def _viewable(session: Session, actor: Actor | None, state: AppState, contract_id: str) -> None:
+    """Refuse a read of a contract whose process the caller may not see."""
+    access.require_view_of(session, actor, "contract", contract_id, ocid_prefix=state.settings.ocid_prefix)
 
 
 def _after(cursor: str | None) -> int:
@@ -80,7 +94,9 @@ def _contract_command(
 
     def go(s: Session, now: datetime) -> ContractRead:
         _check_version(s, contract_id, expected)
-        return _read(action(s, now))
+        contract = action(s, now)
+        _require_view(s, cmd, contract.id)
+        return _read(contract)
 
     return cmd.run(go, status_code=status_code, etag=lambda r: r.version)
 
@@ -103,9 +119,10 @@ def list_contracts(
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractRead, summary="Read a contract")
-def get_contract(contract_id: str, session: ReadSession, actor: MaybeActor) -> Response:
+def get_contract(contract_id: str, session: ReadSession, actor: MaybeActor, state: State) -> Response:
     """One contract, with its ETag."""
     contract = service.get_contract(session, actor=actor, contract_id=contract_id)
+    access.require_view(session, actor, access.process_of_contract(contract), ocid_prefix=state.settings.ocid_prefix)
     return json_response(_read(contract), etag=contract.version)
 
 
@@ -144,6 +161,7 @@ def amend_contract(contract_id: str, body: AmendmentIn, cmd: Cmd, if_match: IfMa
     def go(s: Session, now: datetime) -> AmendmentRead:
         _check_version(s, contract_id, expected)
         row = amendments.amend_contract(s, actor=cmd.actor, now=now, contract_id=contract_id, spec=body)
+        _require_view(s, cmd, contract_id)
         return amendment_read(row, service.load_contract(s, contract_id).currency)
 
     return cmd.run(go, status_code=201)
@@ -151,10 +169,11 @@ def amend_contract(contract_id: str, body: AmendmentIn, cmd: Cmd, if_match: IfMa
 
 @router.get("/contracts/{contract_id}/amendments", response_model=Page[AmendmentRead], summary="Amendments")
 def list_amendments(
-    contract_id: str, session: ReadSession, actor: MaybeActor, limit: Limit = 50, after: Number = None
+    contract_id: str, session: ReadSession, actor: MaybeActor, state: State, limit: Limit = 50, after: Number = None
 ) -> Page[AmendmentRead]:
     """Amendments of a contract in order, with the terms before and after each."""
     currency = service.get_contract(session, actor=actor, contract_id=contract_id).currency
+    _viewable(session, actor, state, contract_id)
     rows = [
         amendment_read(a, currency)
         for a in service.list_amendments(
@@ -169,48 +188,54 @@ def list_amendments(
 )
 def record_delivery(contract_id: str, body: DeliveryIn, cmd: Cmd) -> Response:
     """The supplier reports goods handed over; the buyer then accepts or rejects them."""
-    return cmd.run(
-        lambda s, now: delivery_read(
-            implementation.record_delivery(s, actor=cmd.actor, now=now, contract_id=contract_id, spec=body)
-        ),
-        status_code=201,
-    )
+
+    def go(s: Session, now: datetime) -> DeliveryRead:
+        delivery = implementation.record_delivery(s, actor=cmd.actor, now=now, contract_id=contract_id, spec=body)
+        _require_view(s, cmd, contract_id)
+        return delivery_read(delivery)
+
+    return cmd.run(go, status_code=201)
 
 
 @router.get("/contracts/{contract_id}/deliveries", response_model=Page[DeliveryRead], summary="Deliveries")
 def list_deliveries(
-    contract_id: str, session: ReadSession, actor: MaybeActor, limit: Limit = 50, after: Number = None
+    contract_id: str, session: ReadSession, actor: MaybeActor, state: State, limit: Limit = 50, after: Number = None
 ) -> Page[DeliveryRead]:
     """Deliveries of a contract in the order they were reported."""
-    rows = [
-        delivery_read(d)
-        for d in implementation.list_deliveries(
-            session, actor=actor, contract_id=contract_id, after=_after(after), limit=limit
-        )
-    ]
+    found = implementation.list_deliveries(
+        session, actor=actor, contract_id=contract_id, after=_after(after), limit=limit
+    )
+    _viewable(session, actor, state, contract_id)
+    rows = [delivery_read(d) for d in found]
     return Page[DeliveryRead](data=rows, next=_number_cursor(rows, limit))
 
 
 @router.post("/deliveries/{delivery_id}/accept", response_model=DeliveryRead, summary="Accept a delivery")
 def accept_delivery(delivery_id: str, cmd: Cmd, body: AcceptIn | None = None) -> Response:
     """The buyer accepts a pending delivery."""
-    return cmd.run(
-        lambda s, now: delivery_read(
-            implementation.accept_delivery(
-                s, actor=cmd.actor, now=now, delivery_id=delivery_id, reason=body.reason if body else None
-            )
+
+    def go(s: Session, now: datetime) -> DeliveryRead:
+        delivery = implementation.accept_delivery(
+            s, actor=cmd.actor, now=now, delivery_id=delivery_id, reason=body.reason if body else None
         )
-    )
+        _require_view(s, cmd, delivery.contract_id)
+        return delivery_read(delivery)
+
+    return cmd.run(go)
 
 
 @router.post("/deliveries/{delivery_id}/reject", response_model=DeliveryRead, summary="Reject a delivery")
 def reject_delivery(delivery_id: str, body: ReasonIn, cmd: Cmd) -> Response:
     """The buyer rejects a pending delivery with a reason."""
-    return cmd.run(
-        lambda s, now: delivery_read(
-            implementation.reject_delivery(s, actor=cmd.actor, now=now, delivery_id=delivery_id, reason=body.reason)
+
+    def go(s: Session, now: datetime) -> DeliveryRead:
+        delivery = implementation.reject_delivery(
+            s, actor=cmd.actor, now=now, delivery_id=delivery_id, reason=body.reason
         )
-    )
+        _require_view(s, cmd, delivery.contract_id)
+        return delivery_read(delivery)
+
+    return cmd.run(go)
 
 
 @router.post(
@@ -218,25 +243,25 @@ def reject_delivery(delivery_id: str, body: ReasonIn, cmd: Cmd) -> Response:
 )
 def record_payment(contract_id: str, body: PaymentIn, cmd: Cmd) -> Response:
     """The buyer records money paid; payments together may not exceed the contract value."""
-    return cmd.run(
-        lambda s, now: payment_read(
-            implementation.record_payment(s, actor=cmd.actor, now=now, contract_id=contract_id, spec=body)
-        ),
-        status_code=201,
-    )
+
+    def go(s: Session, now: datetime) -> PaymentRead:
+        payment = implementation.record_payment(s, actor=cmd.actor, now=now, contract_id=contract_id, spec=body)
+        _require_view(s, cmd, contract_id)
+        return payment_read(payment)
+
+    return cmd.run(go, status_code=201)
 
 
 @router.get("/contracts/{contract_id}/payments", response_model=Page[PaymentRead], summary="Payments")
 def list_payments(
-    contract_id: str, session: ReadSession, actor: MaybeActor, limit: Limit = 50, after: Number = None
+    contract_id: str, session: ReadSession, actor: MaybeActor, state: State, limit: Limit = 50, after: Number = None
 ) -> Page[PaymentRead]:
     """Payments of a contract in the order they were recorded."""
-    rows = [
-        payment_read(p)
-        for p in implementation.list_payments(
-            session, actor=actor, contract_id=contract_id, after=_after(after), limit=limit
-        )
-    ]
+    found = implementation.list_payments(
+        session, actor=actor, contract_id=contract_id, after=_after(after), limit=limit
+    )
+    _viewable(session, actor, state, contract_id)
+    rows = [payment_read(p) for p in found]
     return Page[PaymentRead](data=rows, next=_number_cursor(rows, limit))
 
 

@@ -29,6 +29,7 @@ from quartermaster.contracts.models import (
 from quartermaster.contracts.schemas import UnitPricesIn
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from quartermaster.events.service import record_event, record_transition
+from quartermaster.tenders import access
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 
@@ -357,7 +358,7 @@ def get_contract(session: Session, *, actor: Actor | None, contract_id: str) -> 
 def list_contracts(
     session: Session, *, actor: Actor | None, flt: ContractFilter, after: str | None, limit: int
 ) -> Sequence[Contract]:
-    """Contracts in id order (keyset paging on id), filtered."""
+    """Contracts in id order (keyset paging on id), filtered; classified processes only for those cleared for them."""
     stmt = select(Contract).order_by(Contract.id).limit(limit)
     if after:
         stmt = stmt.where(Contract.id > after)
@@ -369,7 +370,7 @@ def list_contracts(
     ):
         if value:
             stmt = stmt.where(column == value)
-    return session.scalars(stmt).all()
+    return session.scalars(stmt.where(access.visible_filter(actor, "contract"))).all()
 
 
 def list_amendments(

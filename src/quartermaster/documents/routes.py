@@ -33,6 +33,7 @@ from quartermaster.documents.schemas import DocumentRead, document_read
 from quartermaster.errors import ValidationFailed
 from quartermaster.idempotency import service as idem
 from quartermaster.schema_base import Page
+from quartermaster.tenders import access
 from quartermaster.types import MarkingName
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
@@ -114,7 +115,8 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
             with state.db.unit_of_work(write=False) as s:
                 # A retry of an upload that already succeeded replays its response, even if uploads closed since.
                 if idempotency_key is None or not idem.recorded(s, actor_id=actor.user_id, key=idempotency_key):
-                    service.check_upload(s, now=state.clock.now(), **args)
+                    target = service.check_upload(s, now=state.clock.now(), **args)
+                    access.require_view(s, actor, target.process_id, ocid_prefix=state.settings.ocid_prefix)
 
         await run_in_threadpool(precheck)
         stored = await run_in_threadpool(
@@ -123,11 +125,12 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
         cmd = Command(state, actor, idempotency_key, _request_hash(request, meta, stored.sha256), request.url.path)
 
         def go(s: Session, now: datetime) -> DocumentRead:
-            return document_read(
-                service.upload_document(
-                    s, now=now, blobs=blobs, data=stored, confidential=confidential, marking=marking, **args
-                )
+            doc = service.upload_document(
+                s, now=now, blobs=blobs, data=stored, confidential=confidential, marking=marking, **args
             )
+            # Nobody uploads into a process they may not read, nor marks a document above their own clearance.
+            access.require_view(s, actor, doc.process_id, ocid_prefix=state.settings.ocid_prefix)
+            return document_read(doc)
 
         return await run_in_threadpool(cmd.run, go, status_code=201, location=lambda r: f"/api/v1/documents/{r.id}")
 
@@ -144,6 +147,7 @@ def _list_endpoint(related_type: str) -> Callable[..., Any]:
         related_id: str,
         session: ReadSession,
         actor: MaybeActor,
+        state: State,
         limit: Limit = 50,
         after: After = None,
         all_versions: Annotated[bool, Query(description="Include superseded versions")] = False,
@@ -159,6 +163,8 @@ def _list_endpoint(related_type: str) -> Callable[..., Any]:
                 limit=limit,
             )
         )
+        # A document's own marking counts toward its process's ceiling, so seeing the process covers its documents.
+        access.require_view_of(session, actor, related_type, related_id, ocid_prefix=state.settings.ocid_prefix)
         return Page[DocumentRead](
             data=[document_read(d) for d in rows], next=str(rows[-1].id) if len(rows) == limit else None
         )
@@ -189,9 +195,11 @@ for _rt in RELATED_TYPES:
 
 
 @router.get("/documents/{document_id}", response_model=DocumentRead, summary="Read a document's metadata")
-def get_document(document_id: str, session: ReadSession, actor: MaybeActor) -> DocumentRead:
+def get_document(document_id: str, session: ReadSession, actor: MaybeActor, state: State) -> DocumentRead:
     """One document version's metadata."""
-    return document_read(service.get_document(session, actor=actor, document_id=document_id))
+    doc = service.get_document(session, actor=actor, document_id=document_id)
+    access.require_view(session, actor, doc.process_id, ocid_prefix=state.settings.ocid_prefix)
+    return document_read(doc)
 
 
 def _iterate(fh: BinaryIO) -> Iterator[bytes]:
@@ -208,9 +216,16 @@ def _iterate(fh: BinaryIO) -> Iterator[bytes]:
     response_class=StreamingResponse,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def get_content(document_id: str, session: ReadSession, actor: MaybeActor, blobs: Blobs) -> StreamingResponse:
+def get_content(
+    document_id: str, session: ReadSession, actor: MaybeActor, blobs: Blobs, state: State
+) -> StreamingResponse:
     """The bytes, verified against their SHA-256 first (`ETag` is that hash); served as an attachment."""
     doc, fh = service.open_content(session, actor=actor, blobs=blobs, document_id=document_id)
+    try:
+        access.require_view(session, actor, doc.process_id, ocid_prefix=state.settings.ocid_prefix)
+    except Exception:
+        fh.close()
+        raise
     headers = {
         "ETag": f'"{doc.sha256}"',
         "Content-Length": str(doc.size),

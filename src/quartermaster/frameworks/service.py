@@ -25,6 +25,7 @@ from quartermaster.events.service import record_transition
 from quartermaster.frameworks import models as m
 from quartermaster.frameworks.models import FRAMEWORK_MACHINE, CatalogueItem, Framework
 from quartermaster.rules import ProcedureRules
+from quartermaster.tenders import access
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import TENDER_MACHINE, Lot, Tender
@@ -55,13 +56,14 @@ def get_framework(session: Session, framework_id: str, *, for_update: bool = Fal
 def list_frameworks(
     session: Session,
     *,
+    actor: Actor | None,
     status: str | None,
     buyer_id: str | None,
     tender_id: str | None,
     after: str | None,
     limit: int,
 ) -> Sequence[Framework]:
-    """Frameworks in keyset pages on id, filtered."""
+    """Frameworks in keyset pages on id, filtered; classified ones only for those cleared for them."""
     stmt = select(Framework).order_by(Framework.id).limit(limit)
     if after:
         stmt = stmt.where(Framework.id > after)
@@ -71,7 +73,7 @@ def list_frameworks(
         stmt = stmt.where(Framework.buyer_id == buyer_id)
     if tender_id:
         stmt = stmt.where(Framework.tender_id == tender_id)
-    return session.scalars(stmt).all()
+    return session.scalars(stmt.where(access.visible_filter(actor, "framework"))).all()
 
 
 def allowed_commands(fw: Framework) -> list[str]:

@@ -231,7 +231,11 @@ def authenticate(session: Session, token: str) -> Actor:
 def actor_of(user: User) -> Actor:
     """The Actor a user acts as."""
     return Actor(
-        user_id=user.id, name=user.name, role=Role(user.role), organization_id=user.organization_id, clearance=user.clearance
+        user_id=user.id,
+        name=user.name,
+        role=Role(user.role),
+        organization_id=user.organization_id,
+        clearance=user.clearance,
     )
 
 

@@ -8,20 +8,23 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from quartermaster.api.deps import ReadSession, State
+from quartermaster.actors import Actor
+from quartermaster.api.deps import MaybeActor, ReadSession, State
 from quartermaster.errors import NotFound, ValidationFailed
 from quartermaster.ocds import record_package, release_package
 from quartermaster.publication import bulk, reads
 from quartermaster.publication.models import RELEASE
+from quartermaster.tenders import access
 
 router = APIRouter(prefix="/api/v1")
 
@@ -128,11 +131,27 @@ async def feed_stream(
 # --- OCDS ----------------------------------------------------------------------------------------------------
 
 
+def _viewer(session: Session, actor: Actor | None) -> Callable[[str], bool]:
+    """Whether this reader may see a process in full (clearance and need-to-know), asked once per process."""
+    seen: dict[str, bool] = {}
+
+    def sees_full(process_id: str) -> bool:
+        if process_id not in seen:
+            seen[process_id] = actor is not None and access.may_view(session, actor, process_id)
+        return seen[process_id]
+
+    return sees_full
+
+
 @router.get("/ocds/releases", summary="OCDS release package (paged)", tags=["open data"])
 def releases(
-    request: Request, state: State, session: ReadSession, after: Cursor = None, limit: PageSize = 100
+    state: State, session: ReadSession, actor: MaybeActor, after: Cursor = None, limit: PageSize = 100
 ) -> Response:
-    """Published releases in log order as an OCDS 1.1 release package; `links.next` continues (404 past the end)."""
+    """Published releases in log order as an OCDS 1.1 release package; `links.next` continues (404 past the end).
+
+    Everyone gets the releases as published; a caller with clearance and need-to-know gets the full releases of
+    the classified processes they may see.
+    """
     pub = state.publication
     rows = reads.entries_after(session, _cursor(after), limit, kind=RELEASE)
     base = f"{pub.public_url}/api/v1/ocds/releases"
@@ -140,7 +159,7 @@ def releases(
     if not rows:  # an OCDS package holds at least one release: an empty page is "nothing here (yet)"
         raise NotFound("no published releases after this cursor yet", code="ocds.no_releases")
     package = release_package(
-        [reads.public_release(e) for e in rows],
+        [reads.release_for(e, _viewer(session, actor)) for e in rows],
         uri=this,
         published_date=max(e.published_at for e in rows),
         publisher=pub.package_publisher,
@@ -151,12 +170,12 @@ def releases(
 
 
 @router.get("/ocds/records/{ocid}", summary="OCDS record package of one process", tags=["open data"])
-def record(ocid: str, state: State, session: ReadSession) -> Response:
-    """The process's record: its public releases and the compiled release (OCDS merge rules)."""
+def record(ocid: str, state: State, session: ReadSession, actor: MaybeActor) -> Response:
+    """The process's record: its releases and the compiled release (OCDS merge rules); full for cleared parties."""
     pub = state.publication
     if len(ocid) > 100:
         raise NotFound("no published contracting process with that ocid", code="ocds.no_record")
-    rec = reads.public_record(session, ocid)
+    rec = reads.public_record(session, ocid, _viewer(session, actor))
     published = datetime.fromisoformat(rec["compiledRelease"]["date"])
     package = record_package(
         [rec],

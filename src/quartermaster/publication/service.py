@@ -117,7 +117,7 @@ def next_index(session: Session) -> int:
     return 0 if last is None else last + 1
 
 
-def classification(session: Session, process: Process) -> Classification:
+def classification(session: Session, process: Process, documents: dict[str, str | None]) -> Classification:
     """The markings the disclosure policy reads, from the process's rows."""
     tender = process.tender
     marked = {item.id: item.marking for item in process.items if item.marking}
@@ -130,7 +130,7 @@ def classification(session: Session, process: Process) -> Classification:
         lots={lot.id: lot.marking for lot in tender.lots if lot.marking},
         # A contract line carries the marking of the tender item it prices.
         items=marked | {ln.id: marked[ln.item_id] for c in process.contracts for ln in c.items if ln.item_id in marked},
-        documents={k: v for k, v in document_markings(session, tender.id).items() if v},
+        documents={k: v for k, v in documents.items() if v},
         contracts={c.id: c.marking for c in process.contracts if c.marking},
         signed={c.id: c.date_signed for c in process.contracts if c.date_signed is not None},
         declassify_on=tender.declassify_on,
@@ -141,9 +141,10 @@ def _publish_release(
     session: Session, publisher: Publisher, process: Process, change: Change, *, index: int, now: datetime
 ) -> list[LogEntry]:
     full = release(process, change, publisher.naming)
+    documents = document_markings(session, process.tender.id)
     projection = project(
         full,
-        classification(session, process),
+        classification(session, process, documents),
         publisher.policy,
         at=now,
         codelists=publisher.codelists,
@@ -154,7 +155,7 @@ def _publish_release(
         process=process,
         full=full,
         projection=projection,
-        marking=ceiling(process, document_markings(session, process.tender.id)),
+        marking=ceiling(process, documents),
         salt=None if projection.complete else publisher.salts(),
         now=now,
     )

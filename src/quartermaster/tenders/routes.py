@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from quartermaster.api.deps import (
     After,
     Cmd,
+    Command,
     CurrentActor,
     IfMatch,
     Limit,
@@ -27,7 +28,7 @@ from quartermaster.api.deps import (
 )
 from quartermaster.rules import rulebook_for
 from quartermaster.schema_base import Page
-from quartermaster.tenders import periods, service
+from quartermaster.tenders import access, periods, service
 from quartermaster.tenders.models import Tender
 from quartermaster.tenders.schemas import (
     AnswerIn,
@@ -47,6 +48,12 @@ router = APIRouter(prefix="/api/v1", tags=["tenders"])
 
 def _read(t: Tender) -> TenderRead:
     return tender_read(t, service.allowed_commands(t))
+
+
+def _shown(session: Session, cmd: Command, tender: Tender) -> TenderRead:
+    """A command's answer: the tender, if the caller may see its process (else the command is refused and undone)."""
+    access.require_view(session, cmd.actor, tender.id, ocid_prefix=cmd.state.settings.ocid_prefix)
+    return _read(tender)
 
 
 @router.get("/tenders", response_model=Page[TenderRead], summary="List tenders")
@@ -79,7 +86,7 @@ def list_tenders(
 def create_tender(body: TenderCreate, cmd: Cmd, state: State) -> Response:
     """A buyer prepares a draft; an approver publishes it."""
     return cmd.run(
-        lambda s, now: _read(service.create_tender(s, actor=cmd.actor, now=now, spec=body, lists=state.lists)),
+        lambda s, now: _shown(s, cmd, service.create_tender(s, actor=cmd.actor, now=now, spec=body, lists=state.lists)),
         status_code=201,
         location=lambda r: f"/api/v1/tenders/{r.id}",
         etag=lambda r: r.version,
@@ -87,9 +94,10 @@ def create_tender(body: TenderCreate, cmd: Cmd, state: State) -> Response:
 
 
 @router.get("/tenders/{tender_id}", response_model=TenderRead, summary="Read a tender")
-def get_tender(tender_id: str, session: ReadSession, actor: MaybeActor) -> Response:
+def get_tender(tender_id: str, session: ReadSession, actor: MaybeActor, state: State) -> Response:
     """One tender, with its ETag."""
     tender = service.get_tender(session, tender_id, actor=actor)
+    access.require_view(session, actor, tender.id, ocid_prefix=state.settings.ocid_prefix)
     return json_response(_read(tender), etag=tender.version)
 
 
@@ -100,8 +108,10 @@ def update_tender(tender_id: str, body: TenderUpdate, cmd: Cmd, state: State, if
 
     def go(s: Session, now: datetime) -> TenderRead:
         check_version("tender", service.get_tender(s, tender_id, actor=cmd.actor, for_update=True).version, expected)
-        return _read(
-            service.update_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, spec=body, lists=state.lists)
+        return _shown(
+            s,
+            cmd,
+            service.update_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, spec=body, lists=state.lists),
         )
 
     return cmd.run(go, etag=lambda r: r.version)
@@ -118,7 +128,7 @@ def _tender_command(
             check_version(
                 "tender", service.get_tender(s, tender_id, actor=cmd.actor, for_update=True).version, expected
             )
-        return _read(action(s, now))
+        return _shown(s, cmd, action(s, now))
 
     return cmd.run(go, etag=lambda r: r.version)
 
@@ -146,15 +156,18 @@ def cancel_tender(tender_id: str, body: CancelTender, cmd: Cmd, if_match: IfMatc
 
 
 @router.get("/tenders/{tender_id}/questions", response_model=list[EnquiryRead], summary="Questions and answers")
-def list_questions(tender_id: str, session: ReadSession, actor: MaybeActor) -> list[EnquiryRead]:
+def list_questions(tender_id: str, session: ReadSession, actor: MaybeActor, state: State) -> list[EnquiryRead]:
     """All questions of a tender with their answers."""
     tender = service.get_tender(session, tender_id, actor=actor)
+    access.require_view(session, actor, tender.id, ocid_prefix=state.settings.ocid_prefix)
     return [EnquiryRead.model_validate(q) for q in periods.list_enquiries(session, tender)]
 
 
 @router.post("/tenders/{tender_id}/questions", status_code=201, response_model=EnquiryRead, summary="Ask")
 def ask_question(tender_id: str, body: QuestionIn, cmd: Cmd) -> Response:
-    """A supplier asks a question while enquiries are open."""
+    """A supplier asks a question while enquiries are open.
+
+    The response echoes only what the caller sent, so it is not gated by the process's marking."""
     return cmd.run(
         lambda s, now: EnquiryRead.model_validate(
             periods.ask_question(s, actor=cmd.actor, now=now, tender_id=tender_id, question=body)
@@ -166,13 +179,15 @@ def ask_question(tender_id: str, body: QuestionIn, cmd: Cmd) -> Response:
 @router.post("/tenders/{tender_id}/questions/{question_id}/answer", response_model=EnquiryRead, summary="Answer")
 def answer_question(tender_id: str, question_id: str, body: AnswerIn, cmd: Cmd) -> Response:
     """The buyer answers publicly."""
-    return cmd.run(
-        lambda s, now: EnquiryRead.model_validate(
-            periods.answer_question(
-                s, actor=cmd.actor, now=now, tender_id=tender_id, enquiry_id=question_id, answer=body.answer
-            )
+
+    def go(s: Session, now: datetime) -> EnquiryRead:
+        enquiry = periods.answer_question(
+            s, actor=cmd.actor, now=now, tender_id=tender_id, enquiry_id=question_id, answer=body.answer
         )
-    )
+        access.require_view(s, cmd.actor, enquiry.tender_id, ocid_prefix=cmd.state.settings.ocid_prefix)
+        return EnquiryRead.model_validate(enquiry)
+
+    return cmd.run(go)
 
 
 @router.get("/rules/{procedure}/periods", response_model=PeriodsRead, summary="Minimum periods for a procedure")

@@ -19,6 +19,7 @@ from quartermaster.events.models import Event
 from quartermaster.events.service import record_event, record_transition
 from quartermaster.plans import service as plans
 from quartermaster.rules import ProcedureRules, Rulebook, rulebook_for, rulebook_version
+from quartermaster.tenders import access
 from quartermaster.tenders import models as m
 from quartermaster.tenders.models import TENDER_MACHINE, Item, Lot, Tender
 from quartermaster.tenders.schemas import LotIn, PublishTender, TenderCreate, TenderUpdate
@@ -88,7 +89,8 @@ class TenderFilter:
 def list_tenders(
     session: Session, *, actor: Actor | None, flt: TenderFilter, after: str | None, limit: int
 ) -> Sequence[Tender]:
-    """Tenders newest first by id order (keyset paging on id), filtered; drafts only for those who may see them."""
+    """Tenders newest first by id order (keyset paging on id), filtered; drafts only for those who may see them,
+    classified processes only for those cleared for them (``access.visible_filter``)."""
     stmt: Select[Tender] = select(Tender).options(selectinload(Tender.items)).order_by(Tender.id).limit(limit)
     if after:
         stmt = stmt.where(Tender.id > after)
@@ -107,6 +109,7 @@ def list_tenders(
     if actor is None or actor.role is not Role.AUDITOR:
         own_org = actor.organization_id if actor is not None and actor.role in BUYER_SIDE else None
         stmt = stmt.where((Tender.status != m.DRAFT) | (Tender.buyer_id == own_org))
+    stmt = stmt.where(access.visible_filter(actor, "tender"))
     return session.scalars(stmt).all()
 
 

@@ -192,7 +192,7 @@ class Honest:
 @contextmanager
 def honest_log(databases: TestDatabases, root: Path) -> Iterator[Honest]:
     """A clean database and data directory, filled by ``build_history``; the database is closed afterwards."""
-    database = databases.database()
+    database = databases.dedicated()
     clock = FixedClock(START)
     settings = Settings(data_dir=root / "data", run_scheduler=False)
     deployment = Deployment(settings, database, clock, root / "build")
