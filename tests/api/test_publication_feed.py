@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -205,3 +206,44 @@ def test_a_cleared_auditor_reads_the_full_releases_of_a_classified_process_and_t
     assert "QMSECRETTITLE" in full
     assert "QMSECRETTITLE" in page
     assert "QMSECRETTITLE" not in json.dumps(feed(client))  # the feed is the public's
+
+
+def test_aggregates_count_classified_processes_and_their_money_without_naming_them(
+    flow: ContractFlow, client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    flow.signed()  # a public process with a signed contract
+    buyer = _cleared(database, clock, "cleared-buyer", Role.BUYER, world.buyer_org)
+    approver = _cleared(database, clock, "cleared-approver", Role.APPROVER, world.buyer_org)
+    secret = ok(client.post("/api/v1/tenders", json=tender_body("open", marking="restricted"), headers=buyer), 201)
+    periods = {k: v for k, v in flow.minimum("open").items() if k in ("enquiry_end", "tender_end") and v}
+    ok(client.post(f"/api/v1/tenders/{secret['id']}/publish", json=periods, headers=approver))
+
+    months = ok(client.get("/api/v1/open-data/aggregates"))["data"]
+    years = ok(client.get("/api/v1/open-data/aggregates", params={"period": "year"}))["data"]
+
+    assert sum(m["tenders_published"] for m in months) == 2
+    assert sum(m["tenders_classified"] for m in months) == 1
+    assert sum(m["contracts_signed"] for m in months) == 1
+    assert sum(m["contracts_classified"] for m in months) == 0
+    signed = next(m for m in months if m["contracts_signed"])
+    assert signed["contract_value"][0]["currency"] == "UAH"
+    assert signed["classified_contract_value"] == []
+    assert [y["period"] for y in years] == ["2026"]
+    bad = client.get("/api/v1/open-data/aggregates", params={"period": "week"})
+    assert bad.status_code == 422
+
+
+def test_a_period_with_fewer_than_three_classified_contracts_suppresses_its_sums() -> None:
+    from quartermaster.publication.aggregates import MIN_CLASSIFIED_GROUP, Row
+
+    row = Row("2026-03", contracts_signed=2, contracts_classified=1)
+    row.contract_value["UAH"] += Decimal("300.00")
+    row.classified_contract_value["UAH"] += Decimal("100.00")
+    enough = Row("2026-04", contracts_signed=3, contracts_classified=MIN_CLASSIFIED_GROUP)
+    enough.classified_contract_value["UAH"] += Decimal("100.00")
+
+    assert row.json()["contract_value"] is None
+    assert row.json()["classified_contract_value"] is None
+    assert row.json()["values_suppressed"] is True
+    assert enough.json()["classified_contract_value"] == [{"currency": "UAH", "amount": "100.00"}]
+    assert Row("2026-05").json()["values_suppressed"] is False

@@ -22,7 +22,7 @@ from quartermaster.actors import Actor
 from quartermaster.api.deps import MaybeActor, ReadSession, State
 from quartermaster.errors import NotFound, ValidationFailed
 from quartermaster.ocds import record_package, release_package
-from quartermaster.publication import bulk, reads
+from quartermaster.publication import aggregates, bulk, reads
 from quartermaster.publication.models import RELEASE
 from quartermaster.tenders import access
 
@@ -308,3 +308,18 @@ async def bulk_file(name: str, state: State) -> FileResponse:
 
 
 _BULK_NAME = re.compile(r"(?P<month>\d{4}-\d{2})-(?P<form>jsonl|release-package|record-package|csv|xlsx)\.[a-z]+")
+
+
+@router.get("/open-data/aggregates", summary="Counts and values per period, classified included", tags=["open data"])
+def open_data_aggregates(
+    session: ReadSession,
+    period: Annotated[aggregates.Period, Query(description="month | quarter | year")] = "month",
+) -> Response:
+    """Tenders published and contracts signed per period, with how many of them (and how much money) are classified.
+
+    Always public: the disclosure policy may withhold a secret contract's details, never that it was signed. A
+    period with one or two classified contracts publishes their count but not its sums (`values_suppressed`), since
+    those would be a single contract's value.
+    """
+    rows = aggregates.aggregates(session, period)
+    return _json({"period": period, "data": [r.json() for r in rows]})
