@@ -221,6 +221,10 @@ def crawl_ocds(client: TestClient, ocids: list[str]) -> Outlet:
         resp = client.get(f"/api/v1/ocds/records/{ocid}")
         out.add(f"record {ocid}", _response_text(resp))
         assert resp.status_code == 200, resp.text
+    for period in ("month", "quarter", "year"):  # totals include classified contracts: never one contract's value
+        resp = client.get("/api/v1/open-data/aggregates", params={"period": period})
+        out.add(f"aggregates by {period}", _response_text(resp))
+        assert resp.status_code == 200, resp.text
     return out
 
 
