@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -18,6 +20,8 @@ from quartermaster.db.engine import make_engine
 from quartermaster.db.tx import Database
 from quartermaster.publication.context import build_publication
 from quartermaster.types import Clock, SystemClock
+
+log = logging.getLogger("quartermaster.api")
 
 DESCRIPTION = """Quartermaster: defence procurement with rules as data, tamper-evident records and open data.
 
@@ -113,10 +117,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Fill the log's tree cache while the server starts taking requests, not on the first proof request.
+        warming = asyncio.create_task(asyncio.to_thread(_warm_log, state))
         stops = [hook(state) for hook in hooks]
         yield
         for stop in stops:
             await stop()
+        await warming
 
     app = FastAPI(title="Quartermaster API", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.qm = state
@@ -137,6 +144,15 @@ def create_app(
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     return app
+
+
+def _warm_log(state: AppState) -> None:
+    try:
+        with state.db.unit_of_work(write=False) as session:
+            size = state.publication.log.size(session)
+        log.info("transparency log cache holds %d entries", size)
+    except Exception:  # a damaged or unmigrated log is reported by the requests that need it
+        log.exception("could not fill the transparency log cache at start-up")
 
 
 def _include_routers(app: FastAPI) -> None:
