@@ -126,6 +126,19 @@ def test_a_server_missing_entries_of_its_checkpoint_is_detected(log: SyntheticLo
     assert (code, one_line(output)) == (1, "inconsistent: the log holds only 4 entries, but checkpoint 6 declares 6")
 
 
+def test_a_server_answering_no_entries_past_its_end_holds_fewer_than_its_checkpoint(
+    log: SyntheticLog, state: Path
+) -> None:
+    del log.leaves[4:]
+    with LogServer(log, page=4) as server:
+        honest = server.routes["/log/entries"]
+        server.routes["/log/entries"] = lambda q: (
+            problem(404, "log.no_entries", "no log entries at 4 or after") if q.get("start") == "4" else honest(q)
+        )
+        code, output = verify_cli(server.url, state)
+    assert (code, one_line(output)) == (1, "inconsistent: the log holds only 4 entries, but checkpoint 6 declares 6")
+
+
 def test_a_served_leaf_hash_that_is_not_the_hash_of_the_leaf_is_detected(server: LogServer, state: Path) -> None:
     honest = server.routes["/log/entries"]
 
