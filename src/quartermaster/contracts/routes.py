@@ -31,6 +31,7 @@ from quartermaster.contracts.schemas import (
     AcceptIn,
     AmendmentIn,
     AmendmentRead,
+    ContractMarkingIn,
     ContractRead,
     DeliveryIn,
     DeliveryRead,
@@ -134,6 +135,19 @@ def set_unit_prices(contract_id: str, body: UnitPricesIn, cmd: Cmd, if_match: If
         contract_id,
         if_match,
         lambda s, now: service.set_unit_prices(s, actor=cmd.actor, now=now, contract_id=contract_id, spec=body),
+    )
+
+
+@router.post("/contracts/{contract_id}/marking", response_model=ContractRead, summary="Raise a contract's marking")
+def classify_contract(contract_id: str, body: ContractMarkingIn, cmd: Cmd, if_match: IfMatch = None) -> Response:
+    """The buyer's approver raises the contract's security marking (up to their clearance; never lowers it)."""
+    return _contract_command(
+        cmd,
+        contract_id,
+        if_match,
+        lambda s, now: service.classify_contract(
+            s, actor=cmd.actor, now=now, contract_id=contract_id, marking=body.marking
+        ),
     )
 
 

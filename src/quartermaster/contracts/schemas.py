@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
 from quartermaster.contracts.amendment_rules import GROUNDS
 from quartermaster.contracts.models import Amendment, Contract, ContractItem, Delivery, Payment
 from quartermaster.schema_base import AwareDatetime, Input, MoneyIO, Output, ShortText
+from quartermaster.types import MarkingName
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
@@ -138,11 +139,18 @@ class ContractRead(Output):
     supplier_signed_at: datetime | None
     date_signed: datetime | None
     status_reason: str | None
+    marking: str | None
     created_at: datetime
     updated_at: datetime
     version: int
     items: list[ContractItemRead]
     allowed_commands: list[str]
+
+
+class ContractMarkingIn(Input):
+    """A higher security marking for a contract (a marking is never lowered: that is declassification)."""
+
+    marking: MarkingName
 
 
 class AmendmentRead(Output):
@@ -234,6 +242,7 @@ def contract_read(c: Contract, allowed: list[str]) -> ContractRead:
         supplier_signed_at=c.supplier_signed_at,
         date_signed=c.date_signed,
         status_reason=c.status_reason,
+        marking=c.marking,
         created_at=c.created_at,
         updated_at=c.updated_at,
         version=c.version,

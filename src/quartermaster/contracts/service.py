@@ -32,6 +32,7 @@ from quartermaster.events.service import record_event, record_transition
 from quartermaster.tenders import access
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
+from quartermaster.types import marking_rank
 
 CENT = Decimal("0.01")
 Side = Literal["buyer", "supplier"]
@@ -183,6 +184,45 @@ def require_party(actor: Actor, contract: Contract, side: Side, *roles: Role) ->
         )
     if actor.organization_id != (contract.buyer_id if side == "buyer" else contract.supplier_id):
         raise PermissionDenied(f"only the contract's {side} may do this", code="auth.not_party", side=side)
+
+
+def classify_contract(session: Session, *, actor: Actor, now: datetime, contract_id: str, marking: str) -> Contract:
+    """The buyer's approver raises a contract's security marking, up to their own clearance.
+
+    A marking is only ever raised here: opening a contract to the public is declassification (the tender's
+    ``declassify_on``), which the disclosure policy and the transparency log handle. From this commit on, the
+    contract's releases and its operational views follow the new marking; what was published before stays
+    published (the log is append-only), which is why classifying belongs before the award is announced.
+    """
+    contract = load_contract(session, contract_id, for_update=True)
+    require_party(actor, contract, "buyer", Role.APPROVER)
+    if marking_rank(actor.clearance) < marking_rank(marking):
+        raise PermissionDenied(
+            f"your clearance ({actor.clearance}) is below '{marking}'", code="auth.clearance_too_low", marking=marking
+        )
+    current = contract.marking or "public"
+    if marking_rank(marking) <= marking_rank(current):
+        raise RuleViolation(
+            f"the contract is already marked '{current}'; a marking can only be raised (opening is declassification)",
+            code="contract.marking_not_raised",
+            current=current,
+        )
+    contract.marking, contract.updated_at = marking, now
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="classify_contract",
+        event_type="ContractClassified",
+        object_type="contract",
+        object_id=contract.id,
+        process_id=contract.tender_id or contract.framework_id,
+        before=contract.status,
+        after=contract.status,
+        payload={"marking": marking, "previous": current},
+    )
+    session.flush()
+    return contract
 
 
 def contract_event(
