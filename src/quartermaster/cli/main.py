@@ -177,6 +177,7 @@ def _serve(data_dir: Path, database_url: str | None, host: str, port: int, sched
         workers=workers,
         log_level="info",
         access_log=False,
+        timeout_graceful_shutdown=5,  # open feed streams (SSE) never end by themselves
     )
 
 
