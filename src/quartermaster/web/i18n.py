@@ -1,0 +1,97 @@
+"""Ukrainian and English: gettext catalogues (``locales/<lang>/LC_MESSAGES/messages.po``), read with Babel.
+
+The catalogues are plain ``.po`` files compiled in memory at start-up (no binary ``.mo`` in the repository). The
+language of a request is the ``lang`` cookie if set (the language switch sets it), else the best match of the
+browser's ``Accept-Language``, else Ukrainian. Dates, numbers and money are formatted in that locale.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from gettext import NullTranslations
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LANGUAGES = ("uk", "en")
+DEFAULT = "uk"
+NAMES = {"uk": "Українська", "en": "English"}
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The compiled catalogue of a language (English is the source language: an empty catalogue is fine)."""
+    path = LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return NullTranslations()
+    import io
+
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> str:
+    """The language of a request: the cookie's, else the browser's preference, else Ukrainian."""
+    if cookie in LANGUAGES:
+        return cookie
+    for tag in _preferences(accept_language or ""):
+        primary = tag.split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return DEFAULT
+
+
+def _preferences(header: str) -> list[str]:
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag:
+            weighted.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+class Formats:
+    """Locale-aware formatting for one language (bound into every template as ``fmt``)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.locale = Locale.parse(lang)
+
+    def money(self, amount: Decimal | str | None, currency: str) -> str:
+        """E.g. ``1 500 000,50 ₴`` (uk) or ``UAH 1,500,000.50`` (en)."""
+        if amount is None:
+            return ""
+        return str(format_currency(Decimal(amount), currency, locale=self.locale))
+
+    def number(self, value: Decimal | int | float | str | None) -> str:
+        """A number with the locale's grouping and decimal separators."""
+        return "" if value is None else str(format_decimal(Decimal(str(value)), locale=self.locale))
+
+    def date(self, value: date | datetime | None) -> str:
+        """A date in the locale's medium format."""
+        if value is None:
+            return ""
+        day = value.date() if isinstance(value, datetime) else value
+        return str(format_date(day, "medium", locale=self.locale))
+
+    def datetime(self, value: datetime | None) -> str:
+        """A moment in the locale's medium format (UTC)."""
+        return "" if value is None else str(format_datetime(value, "medium", tzinfo=None, locale=self.locale))
