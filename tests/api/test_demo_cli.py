@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -47,7 +48,7 @@ def test_demo_twice_is_safe_and_writes_tokens_that_authenticate(
 
     assert [u["role"] for u in second] == ROLES
     assert [u["username"] for u in second] == [u["username"] for u in first]
-    assert {"name", "role", "organization", "token", "username"} == set(second[0])
+    assert {"name", "role", "organization", "token", "username", "password"} == set(second[0])
     assert all(u["token"] != v["token"] for u, v in zip(first, second, strict=True))
     assert second[0]["organization"] == "Defence Procurement Agency"
     assert second[-1]["organization"] is None
@@ -59,6 +60,13 @@ def test_demo_twice_is_safe_and_writes_tokens_that_authenticate(
                 assert actor.role.value == u["role"]
                 assert actor.name == u["name"]
             assert identity.authenticate(s, first[0]["token"]).role.value == "buyer"  # earlier tokens still work
+        now = datetime.now(UTC)
+        with db.unit_of_work() as s:
+            assert identity.check_password(
+                s, username=second[0]["username"], password=second[0]["password"], now=now
+            ).user
+            old = identity.check_password(s, username=first[0]["username"], password=first[0]["password"], now=now)
+            assert old.refusal == "auth.bad_credentials"  # a new demo run gives new passwords
     finally:
         db.dispose()
 

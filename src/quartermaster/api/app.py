@@ -165,8 +165,8 @@ def _include_routers(app: FastAPI) -> None:
     from quartermaster.identity.routes import router as identity
     from quartermaster.plans.routes import router as plans
     from quartermaster.publication.routes import router as publication
-    from quartermaster.web.routes import router as web
     from quartermaster.tenders.routes import router as tenders
+    from quartermaster.web.routes import router as web
 
     for router in (identity, plans, tenders, bids, awards, contracts, frameworks, documents, events, publication, web):
         app.include_router(router)

@@ -120,7 +120,7 @@ def demo_command(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Migrate, seed demo data if needed, issue fresh tokens for the demo users, print them, and serve."""
+    """Migrate, seed demo data if needed, give the demo users fresh tokens and passwords, print them, and serve."""
     from quartermaster.cli.main import _database, _serve, sign_checkpoint
     from quartermaster.seed.demo import demo_users
     from quartermaster.types import SystemClock
@@ -136,7 +136,7 @@ def demo_command(
     path = settings.data_dir / "demo-users.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(users, indent=2, ensure_ascii=False) + "\n")
-    path.chmod(0o600)  # bearer tokens: readable by the owner only
+    path.chmod(0o600)  # bearer tokens and passwords: readable by the owner only
     _print_users(users, path, host, port)
     if serve:
         _serve(settings.data_dir, settings.database_url, host, port, True)
@@ -146,16 +146,17 @@ def _print_users(users: list[dict[str, Any]], path: Path, host: str, port: int) 
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 150))  # a token must print on one line to be copied
+    console = Console(width=max(Console().width, 180))  # a token must print on one line to be copied
     table = Table(title=f"Demo users (also in {path})")
     for column in ("username", "role", "organization"):
         table.add_column(column)
+    table.add_column("password", no_wrap=True)
     table.add_column("token", no_wrap=True, min_width=46)
     for u in users:
-        table.add_row(u["username"], u["role"], u["organization"] or "", u["token"])
+        table.add_row(u["username"], u["role"], u["organization"] or "", u["password"], u["token"])
     console.print(table)
     base = f"http://{host}:{port}"
-    console.print(f"Quartermaster: {base}   API: {base}/api/v1   interactive docs: {base}/docs")
+    console.print(f"Quartermaster: {base}   log in: {base}/login   API: {base}/api/v1   interactive docs: {base}/docs")
     console.print(f'Try: curl -H "Authorization: Bearer <token>" {base}/api/v1/me')
 
 

@@ -142,6 +142,52 @@ def users_token(
     typer.echo(json.dumps({"username": username, "token": token, "revoked": revoked}))
 
 
+@users.command("password")
+def users_password(
+    username: str,
+    generate: Annotated[bool, typer.Option("--generate", help="Set a random password and print it")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set a user's web login password (asked twice, not echoed) and end their web sessions."""
+    from quartermaster.actors import SCHEDULER
+    from quartermaster.identity import service
+    from quartermaster.identity.passwords import new_password
+    from quartermaster.types import SystemClock
+    from quartermaster.web import sessions
+
+    password = new_password() if generate else typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with readable_errors():
+        _, db = _database(data_dir, database_url)
+        now = SystemClock().now()
+        with db.unit_of_work() as session:
+            user = service.find_user(session, username)
+            service.set_password(session, actor=SCHEDULER, user=user, password=password, now=now)
+            ended = sessions.revoke_all(session, user=user, now=now)
+    out: dict[str, object] = {"username": username, "sessions_ended": ended}
+    if generate:
+        out["password"] = password
+    typer.echo(json.dumps(out))
+
+
+@users.command("totp")
+def users_totp(username: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Turn on (or renew) a user's second factor and print the key for their authenticator app (shown once)."""
+    from urllib.parse import quote
+
+    from quartermaster.actors import SCHEDULER
+    from quartermaster.identity import service
+    from quartermaster.types import SystemClock
+
+    with readable_errors():
+        _, db = _database(data_dir, database_url)
+        with db.unit_of_work() as session:
+            user = service.find_user(session, username)
+            secret = service.enable_second_factor(session, actor=SCHEDULER, user=user, now=SystemClock().now())
+    uri = f"otpauth://totp/Quartermaster:{quote(username)}?secret={secret}&issuer=Quartermaster&digits=6&period=30"
+    typer.echo(json.dumps({"username": username, "secret": secret, "uri": uri}))
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",

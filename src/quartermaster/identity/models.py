@@ -1,10 +1,10 @@
-"""Organizations, users and hashed API tokens."""
+"""Organizations, users, hashed API tokens, and the web's sessions and failed logins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quartermaster.db.base import Base, new_id
@@ -47,6 +47,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     clearance: Mapped[str] = mapped_column(String(16), default="public")  # highest marking this person may read
     created_at: Mapped[datetime]
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2id PHC string; None: no web login
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32 key of the optional second factor
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the last accepted code's step: each works once
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
 
@@ -65,3 +68,34 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class WebSession(Base):
+    """A person's browser session, stored only as the SHA-256 of the random cookie value (like API tokens).
+
+    ``second_factor_pending``: the password was right but the one-time code is still to come; such a session
+    names nobody (``web.sessions.resolve`` ignores it) and is replaced by a fresh one once the code is accepted.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie value
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # the absolute limit; the idle limit runs from last_seen_at
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """One refused login attempt for a username (existing or not): what the per-username rate limit counts."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)

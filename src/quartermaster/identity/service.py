@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor, Role
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from quartermaster.events.service import record_event
 from quartermaster.identifiers import validate_identifier
-from quartermaster.identity.models import ApiToken, Organization, User
+from quartermaster.identity import passwords
+from quartermaster.identity.models import ApiToken, LoginFailure, Organization, User
+from quartermaster.types import utc
 
 TOKEN_PREFIX = "qm_"  # noqa: S105 - a public prefix, not a secret
 PARTY_ROLES = frozenset({"buyer", "procuringEntity", "supplier", "tenderer", "reviewBody", "payer", "payee"})
@@ -245,3 +249,130 @@ def revoke_tokens(session: Session, *, user: User, now: datetime) -> int:
     for row in rows:
         row.revoked_at = now
     return len(rows)
+
+
+# --- passwords and the second factor (web login) -----------------------------------------------------------------
+
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_MAX_FAILURES = 5  # per username within LOGIN_WINDOW
+
+
+def set_password(session: Session, *, actor: Actor, user: User, password: str, now: datetime) -> None:
+    """Give ``user`` a new password (at least 12 characters, not containing the username), stored as Argon2id."""
+    passwords.check_policy(password, username=user.username)
+    user.password_hash = passwords.hash_password(password)
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="set_password",
+        event_type="PasswordSet",
+        object_type="user",
+        object_id=user.id,
+        process_id=None,
+        before=None,
+        after=None,
+        payload={"username": user.username},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LoginCheck:
+    """What a login attempt came to: the user when the password was right, else the refusal's code.
+
+    A result rather than an exception, because the failure it records must be committed, not rolled back.
+    Refusals: ``auth.bad_credentials`` (unknown user, no password or a wrong one: deliberately one answer),
+    ``auth.inactive``, ``auth.rate_limited`` (with ``retry_after`` seconds), ``auth.bad_second_factor``.
+    """
+
+    user: User | None
+    refusal: str | None = None
+    retry_after: int = 0
+
+
+def check_password(session: Session, *, username: str, password: str, now: datetime) -> LoginCheck:
+    """Check a username and password, counting failures per username (at most 5 in 15 minutes).
+
+    An unknown username is checked against a dummy hash, so it takes as long as a wrong password. A right
+    password whose hash was made with older Argon2 parameters is rehashed.
+    """
+    username = username.strip()[:64]
+    retry = _rate_limited(session, username, now)
+    if retry:
+        return LoginCheck(None, "auth.rate_limited", retry)
+    user = session.scalar(select(User).where(User.username == username)) if username else None
+    stored = user.password_hash if user is not None and user.password_hash else None
+    ok = passwords.verify_password(stored or passwords.dummy_hash(), password)
+    if user is None or stored is None or not ok:
+        _record_failure(session, username, now)
+        return LoginCheck(None, "auth.bad_credentials")
+    if not user.active:
+        return LoginCheck(None, "auth.inactive")
+    if passwords.needs_rehash(stored):
+        user.password_hash = passwords.hash_password(password)
+    if user.totp_secret is None:
+        _clear_failures(session, username)
+    return LoginCheck(user)
+
+
+def check_second_factor(session: Session, *, user: User, code: str, now: datetime) -> LoginCheck:
+    """Check the one-time code of a user whose password was right; a code is accepted once (RFC 6238 5.2)."""
+    retry = _rate_limited(session, user.username, now)
+    if retry:
+        return LoginCheck(None, "auth.rate_limited", retry)
+    if not user.active:
+        return LoginCheck(None, "auth.inactive")
+    if user.totp_secret is None:
+        _clear_failures(session, user.username)
+        return LoginCheck(user)
+    step = passwords.match_totp(passwords.decode_secret(user.totp_secret), code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        _record_failure(session, user.username, now)
+        return LoginCheck(None, "auth.bad_second_factor")
+    user.totp_last_step = step
+    _clear_failures(session, user.username)
+    return LoginCheck(user)
+
+
+def enable_second_factor(session: Session, *, actor: Actor, user: User, now: datetime) -> str:
+    """Give ``user`` a new TOTP key and return it (base32, for an authenticator app); shown once."""
+    secret = passwords.new_totp_secret()
+    user.totp_secret, user.totp_last_step = secret, None
+    record_event(
+        session,
+        actor=actor,
+        now=now,
+        command="enable_second_factor",
+        event_type="SecondFactorEnabled",
+        object_type="user",
+        object_id=user.id,
+        process_id=None,
+        before=None,
+        after=None,
+        payload={"username": user.username},
+    )
+    return secret
+
+
+def _rate_limited(session: Session, username: str, now: datetime) -> int:
+    """Seconds until the next attempt is allowed (0: allowed now)."""
+    recent = session.execute(
+        select(func.count(), func.min(LoginFailure.at)).where(
+            LoginFailure.username == username, LoginFailure.at > now - LOGIN_WINDOW
+        )
+    ).one()
+    if recent[0] < LOGIN_MAX_FAILURES:
+        return 0
+    oldest = utc(recent[1])
+    return max(1, math.ceil((oldest + LOGIN_WINDOW - now).total_seconds()))  # it stops counting then
+
+
+def _record_failure(session: Session, username: str, now: datetime) -> None:
+    # Rows older than the window count for nothing: drop them here rather than in a separate job.
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - LOGIN_WINDOW))
+    session.add(LoginFailure(username=username, at=now))
+    session.flush()
+
+
+def _clear_failures(session: Session, username: str) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))

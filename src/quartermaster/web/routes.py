@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from quartermaster.api.deps import AppState
+from quartermaster.web import auth
+from quartermaster.web import queries as portal
 from quartermaster.web.i18n import LANGUAGES
-from quartermaster.web.templating import render
+from quartermaster.web.templating import language, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(auth.router)  # /login, /login/code, /logout, /account
+
+PAGE_SIZE = 25
+Text = Annotated[str | None, Query(max_length=200)]
+Short = Annotated[str | None, Query(max_length=40)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -29,3 +40,141 @@ def switch_language(
     if lang in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
+
+
+# --- the public portal -----------------------------------------------------------------------------------------
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.qm
+    return state
+
+
+def _amount(raw: str | None, field: str, problems: list[str]) -> Decimal | None:
+    """A money bound as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None if empty or bad."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        problems.append(field)
+        return None
+    if not value.is_finite() or abs(value) >= Decimal(10) ** 18:
+        problems.append(field)
+        return None
+    return value
+
+
+def _day(raw: str | None, field: str, problems: list[str]) -> date | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        problems.append(field)
+        return None
+
+
+@router.get("/tenders", response_class=HTMLResponse)
+def tenders(
+    request: Request,
+    q: Text = None,
+    status: Short = None,
+    procedure: Short = None,
+    buyer: Short = None,
+    cpv: Short = None,
+    value_from: Short = None,
+    value_to: Short = None,
+    published_from: Short = None,
+    published_to: Short = None,
+    after: Annotated[str | None, Query(max_length=80)] = None,
+) -> HTMLResponse:
+    """Search public tenders; an HTMX request gets only the results (the form stays as it is)."""
+    problems: list[str] = []
+    cpv_digits = "".join(ch for ch in (cpv or "") if ch.isdigit())[:8] or None
+    search = portal.TenderSearch(
+        text=q,
+        status=status or None,
+        procedure=procedure or None,
+        buyer_id=buyer or None,
+        cpv_prefix=cpv_digits,
+        value_from=_amount(value_from, "value_from", problems),
+        value_to=_amount(value_to, "value_to", problems),
+        published_from=_day(published_from, "published_from", problems),
+        published_to=_day(published_to, "published_to", problems),
+    )
+    params = {
+        k: v
+        for k, v in {
+            "q": q,
+            "status": status,
+            "procedure": procedure,
+            "buyer": buyer,
+            "cpv": cpv,
+            "value_from": value_from,
+            "value_to": value_to,
+            "published_from": published_from,
+            "published_to": published_to,
+        }.items()
+        if v
+    }
+    state = _state(request)
+    partial = request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    with state.db.unit_of_work(write=False) as session:
+        results = portal.search_tenders(session, search, after=after, limit=PAGE_SIZE)
+        more = f"/tenders?{urlencode({**params, 'after': results.next})}" if results.next else None
+        context: dict[str, Any] = {
+            "results": results,
+            "params": params,
+            "more": more,
+            "first_page": f"/tenders?{urlencode(params)}" if after else None,
+            "problems": problems,
+            **portal.helpers(state.lists, language(request)),
+        }
+        if partial:
+            response = render(request, "partials/tender_results.html", **context)
+        else:
+            response = render(
+                request,
+                "tenders.html",
+                buyers=portal.public_buyers(session),  # rendered while the session is open
+                statuses=portal.PUBLIC_TENDER_STATUSES,
+                procedures=portal.PROCEDURES,
+                **context,
+            )
+    response.headers["Vary"] = "Accept-Language, Cookie, HX-Request"
+    return response
+
+
+@router.get("/tenders/{tender_id}", response_class=HTMLResponse)
+def tender(request: Request, tender_id: str) -> HTMLResponse:
+    """A tender's page; for a classified process, what its public OCDS record shows and nothing more."""
+    state = _state(request)
+    lang = language(request)
+    with state.db.unit_of_work(write=False) as session:
+        view = portal.tender_view(session, tender_id, ocid_prefix=state.settings.ocid_prefix)
+        if view is None:
+            return render(request, "partials/not_found.html", status_code=404)
+        return render(request, "tender.html", **portal.helpers(state.lists, lang), **view)
+
+
+@router.get("/contracts/{contract_id}", response_class=HTMLResponse)
+def contract(request: Request, contract_id: str) -> HTMLResponse:
+    """A contract's page; for a classified process, what its public OCDS record shows and nothing more."""
+    state = _state(request)
+    lang = language(request)
+    with state.db.unit_of_work(write=False) as session:
+        view = portal.contract_view(session, contract_id, ocid_prefix=state.settings.ocid_prefix)
+        if view is None:
+            return render(request, "partials/not_found.html", status_code=404)
+        return render(request, "contract.html", **portal.helpers(state.lists, lang), **view)
+
+
+@router.get("/open-data", response_class=HTMLResponse)
+def open_data(request: Request) -> HTMLResponse:
+    """Where the open data is: OCDS API, monthly bulk files, the feed, the aggregates and the signed log."""
+    state = _state(request)
+    with state.db.unit_of_work(write=False) as session:
+        return render(request, "open_data.html", **portal.open_data_view(session, state.publication))

@@ -50,6 +50,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
         return catalogue.ngettext(singular, plural, n) % {"num": n, **values}
 
+    from quartermaster.web.auth import current_person  # auth renders pages too: imported here, not at the top
+
+    context.setdefault("person", current_person(request))  # every page shows who is logged in
+    context.setdefault("csrf_token", getattr(request.state, "csrf_token", None))  # set by current_person
     body = template_obj.render(
         request=request,
         lang=lang,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 10:43:43.054926
+Create Date: 2026-11-27 12:01:47.451131
 """
 
 from __future__ import annotations
@@ -126,6 +126,17 @@ def upgrade() -> None:
         batch_op.create_index("ix_log_entries_process", ["process_id"], unique=False)
 
     op.create_table(
+        "login_failures",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failures_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_failures_username"), ["username"], unique=False)
+
+    op.create_table(
         "organizations",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
@@ -188,6 +199,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("clearance", sa.String(length=16), nullable=False),
         sa.Column("created_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=True),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["organization_id"], ["organizations.id"], name=op.f("fk_users_organization_id_organizations")
         ),
@@ -248,6 +262,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_tenders_buyer", ["buyer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tenders_cpv_main"), ["cpv_main"], unique=False)
         batch_op.create_index("ix_tenders_status_published", ["status", "published_at"], unique=False)
+
+    op.create_table(
+        "web_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("csrf_secret", sa.String(length=64), nullable=False),
+        sa.Column("second_factor_pending", sa.Boolean(), nullable=False),
+        sa.Column("created_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+    )
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "bids",
@@ -788,6 +818,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_bids_supplier_id"))
 
     op.drop_table("bids")
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
+
+    op.drop_table("web_sessions")
     with op.batch_alter_table("tenders", schema=None) as batch_op:
         batch_op.drop_index("ix_tenders_status_published")
         batch_op.drop_index(batch_op.f("ix_tenders_cpv_main"))
@@ -806,6 +840,11 @@ def downgrade() -> None:
 
     op.drop_table("plans")
     op.drop_table("organizations")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_username"))
+        batch_op.drop_index(batch_op.f("ix_login_failures_at"))
+
+    op.drop_table("login_failures")
     with op.batch_alter_table("log_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_log_entries_process")
         batch_op.drop_index("ix_log_entries_ocid")
