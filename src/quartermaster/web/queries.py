@@ -328,6 +328,18 @@ def _projection(session: Session, ocid: str) -> Json | None:
     return compiled
 
 
+def buyer_party(release: Json | None) -> Json | None:
+    """The buyer's entry in a compiled release's parties: the one its ``buyer`` reference names (a record may also
+    hold an earlier, aliased entry), else the first party with the buyer role."""
+    if not release:
+        return None
+    parties: list[Json] = release.get("parties", [])
+    named = release.get("buyer", {}).get("id")
+    return next((p for p in parties if named and p.get("id") == named), None) or next(
+        (p for p in parties if "buyer" in p.get("roles", [])), None
+    )
+
+
 def tender_view(session: Session, tender_id: str, *, ocid_prefix: str) -> Json | None:
     """What the tender page shows; None when there is no such public tender (drafts included).
 
@@ -339,7 +351,9 @@ def tender_view(session: Session, tender_id: str, *, ocid_prefix: str) -> Json |
     ocid = ocid_of(ocid_prefix, tender_id)
     if not access.may_view(session, None, tender_id):
         projection = _projection(session, ocid)
-        return None if projection is None else {"classified": True, "ocid": ocid, "release": projection}
+        if projection is None:
+            return None
+        return {"classified": True, "ocid": ocid, "release": projection, "buyer_party": buyer_party(projection)}
     try:
         tender = tenders.get_tender(session, tender_id, actor=None)
     except NotFound:
@@ -389,8 +403,12 @@ def contract_view(session: Session, contract_id: str, *, ocid_prefix: str) -> Js
     ocid = _contract_ocid(session, contract_id, ocid_prefix)
     if not access.may_view(session, None, process_id):
         projection = _projection(session, ocid) if ocid else None
-        published = next((c for c in (projection or {}).get("contracts", []) if c.get("id") == contract_id), None)
-        return {"classified": True, "ocid": ocid if projection else None, "release": projection, "published": published}
+        return {
+            "classified": True,
+            "ocid": ocid if projection else None,
+            "release": projection,
+            "buyer_party": buyer_party(projection),
+        }
     contract = contract_service.get_contract(session, actor=None, contract_id=contract_id)
     orgs = organizations(session, {contract.buyer_id, contract.supplier_id})
     items = {i.id: i for i in contract.items}
