@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session
 
 from quartermaster.errors import NotFound
@@ -154,6 +154,7 @@ def public_record(session: Session, ocid: str, sees_full: Callable[[str], bool] 
 
 
 def months(session: Session) -> list[str]:
-    """The months (YYYY-MM) with at least one published release, oldest first."""
-    dates = session.scalars(select(LogEntry.release_date).where(LogEntry.kind == RELEASE).order_by(LogEntry.index))
-    return sorted({d.strftime("%Y-%m") for d in dates})
+    """The months (YYYY-MM) with at least one published release, oldest first (one grouped query)."""
+    year, month = extract("year", LogEntry.release_date), extract("month", LogEntry.release_date)
+    rows = session.execute(select(year, month).where(LogEntry.kind == RELEASE).group_by(year, month)).all()
+    return sorted(f"{int(y):04d}-{int(m):02d}" for y, m in rows)
