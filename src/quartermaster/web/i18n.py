@@ -7,6 +7,7 @@ browser's ``Accept-Language``, else Ukrainian. Dates, numbers and money are form
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -28,18 +29,25 @@ NAMES = {"uk": "Українська", "en": "English"}
 
 @cache
 def translations(lang: str) -> NullTranslations:
-    """The compiled catalogue of a language (English is the source language: an empty catalogue is fine)."""
-    path = LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not path.is_file():
+    """The compiled catalogue of a language: every ``.po`` file of ``locales/<lang>/LC_MESSAGES`` merged (one per
+    part of the interface); English is the source language, so an empty catalogue is fine."""
+    sources = sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"))
+    if not sources:
         return NullTranslations()
-    import io
-
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    merged: Translations | None = None
+    for path in sources:
+        with path.open("rb") as source:
+            catalog = read_po(source, locale=lang)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = Translations(fp=buffer)
+        if merged is None:
+            merged = part
+        else:
+            merged.merge(part)
+    assert merged is not None
+    return merged
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:

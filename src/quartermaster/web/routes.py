@@ -11,13 +11,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from quartermaster.api.deps import AppState
-from quartermaster.web import auth
+from quartermaster.web import auth, buyer, oversight, supplier
 from quartermaster.web import queries as portal
 from quartermaster.web.i18n import LANGUAGES
 from quartermaster.web.templating import language, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)  # /login, /login/code, /logout, /account
+router.include_router(buyer.router)  # the buyer's workspace
+router.include_router(supplier.router)  # the supplier's workspace
+router.include_router(oversight.router)  # the auditor's timeline and the dashboard
 
 PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=200)]

@@ -1,0 +1,9 @@
+"""Buyer pages of the web interface."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from quartermaster.web.auth import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
