@@ -166,12 +166,11 @@ def _include_routers(app: FastAPI) -> None:
     from quartermaster.plans.routes import router as plans
     from quartermaster.publication.routes import router as publication
     from quartermaster.tenders.routes import router as tenders
+    from quartermaster.web.routes import STATIC
     from quartermaster.web.routes import router as web
 
     for router in (identity, plans, tenders, bids, awards, contracts, frameworks, documents, events, publication, web):
         app.include_router(router)
     from fastapi.staticfiles import StaticFiles
-
-    from quartermaster.web.templating import STATIC
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

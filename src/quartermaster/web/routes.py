@@ -14,9 +14,10 @@ from quartermaster.api.deps import AppState
 from quartermaster.web import auth, buyer, oversight, supplier
 from quartermaster.web import queries as portal
 from quartermaster.web.i18n import LANGUAGES
-from quartermaster.web.templating import language, render
+from quartermaster.web.templating import STATIC, language, render
 
 router = APIRouter(include_in_schema=False)
+__all__ = ["STATIC", "router"]  # the app mounts STATIC at /static
 router.include_router(auth.router)  # /login, /login/code, /logout, /account
 router.include_router(buyer.router)  # the buyer's workspace
 router.include_router(supplier.router)  # the supplier's workspace
