@@ -1,9 +1,407 @@
-"""Supplier pages of the web interface."""
+"""Supplier pages of the web interface: my bids with their receipts, awards and contracts; bid, ask, sign.
+
+Every page is for a person with the supplier role (anyone else gets a 403 page). Commands call the services in
+one ``unit_of_work`` each, with the server's clock; a refusal (a ``QMError``) re-renders the form with what the
+person typed and the reason explained in their language, keyed by the same ``code`` the API returns.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
 
-from quartermaster.web.auth import PageRoute
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quartermaster.actors import Actor, Role
+from quartermaster.api.deps import AppState
+from quartermaster.awards.models import Award
+from quartermaster.bids import service as bids
+from quartermaster.bids.models import Bid
+from quartermaster.bids.schemas import BidValueIn
+from quartermaster.contracts import service as contracts
+from quartermaster.contracts.models import PENDING as CONTRACT_PENDING
+from quartermaster.contracts.models import Contract
+from quartermaster.errors import Conflict, NotFound, PermissionDenied, QMError, RuleViolation, ValidationFailed
+from quartermaster.events.models import Event
+from quartermaster.schema_base import MoneyIO
+from quartermaster.tenders import access, periods
+from quartermaster.tenders import models as tm
+from quartermaster.tenders import service as tenders
+from quartermaster.tenders.models import Tender
+from quartermaster.tenders.schemas import QuestionIn
+from quartermaster.web.auth import CsrfChecked, PageRoute, Person
+from quartermaster.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# The reasons people read, by the API's error codes (English msgids; the Ukrainian is in supplier.po).
+REASONS = {
+    "bid.deadline_passed": "The tender period has ended: bids are no longer accepted.",
+    "bid.duplicate": "Your organization already has a bid on this tender. You can see it on your workspace.",
+    "bid.not_invited": "Only invited suppliers may bid on this tender.",
+    "bid.invalid_values": "The prices do not fit this tender: each must be for an open lot, in the tender's currency.",
+    "bid.no_values": "Enter a price for at least one lot.",
+    "bid.bad_amount": "A price must be a positive amount with at most two decimal places.",
+    "state.invalid_transition": "This cannot be done at the tender's or contract's current stage.",
+    "tender.enquiries_closed": "Questions are closed for this tender.",
+    "tender.not_found": "This tender does not exist or is not visible to you.",
+    "contract.standstill": "The standstill period has not ended yet: the contract cannot be signed before then.",
+    "contract.already_signed": "Your organization has already signed this contract.",
+    "contract.unit_prices_mismatch": "The unit prices do not add up to the contract value: set the unit prices first.",
+    "contract.not_found": "This contract does not exist or is not visible to you.",
+    "access.classified": "This contracting process is classified; your clearance does not allow you to see it.",
+    "auth.role_forbidden": "Your role does not allow this action.",
+    "auth.forbidden": "You are not allowed to do this.",
+    "question.invalid": "Give the question a title and a text.",
+    "validation.failed": "Some of what you entered is not valid.",
+}
+GENERIC_REASON = "The request was refused."
+
+STATUS = {
+    Bid.__name__: {
+        "pending": "Sealed until opening",
+        "valid": "Opened",
+        "disqualified": "Disqualified",
+        "withdrawn": "Withdrawn",
+    },
+    Award.__name__: {"active": "Active", "cancelled": "Cancelled"},
+    Contract.__name__: {
+        "pending": "Awaiting signatures",
+        "active": "Active",
+        "complete": "Complete",
+        "terminated": "Terminated",
+        "cancelled": "Cancelled",
+    },
+}
+
+
+def _status_code(error: QMError) -> int:
+    """The HTTP status the API gives the same error (see ``api.errors``)."""
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, PermissionDenied):
+        return 403
+    if isinstance(error, Conflict):
+        return 409
+    if isinstance(error, (ValidationFailed, RuleViolation)):
+        return 422
+    return 400
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action was refused: the API's code, the person's reason (an English msgid) and the service's words."""
+
+    code: str
+    reason: str
+    detail: str | None = None
+    status: int = 422
+
+    @classmethod
+    def of(cls, error: QMError) -> Refusal:
+        """The refusal of a domain error."""
+        return cls(error.code, REASONS.get(error.code, GENERIC_REASON), error.message, _status_code(error))
+
+    @classmethod
+    def local(cls, code: str) -> Refusal:
+        """A refusal found by the page itself before calling a service."""
+        return cls(code, REASONS[code])
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.qm
+    return state
+
+
+def _forbidden(request: Request) -> HTMLResponse:
+    return render(request, "supplier/forbidden.html", status_code=403)
+
+
+def _is_supplier(person: Actor) -> bool:
+    return person.role is Role.SUPPLIER and person.organization_id is not None
+
+
+# --- the workspace ------------------------------------------------------------------------------------------------
+
+
+def _receipts(session: Session, bid_ids: Sequence[str]) -> dict[str, Event]:
+    """The latest sealing event (submission or amendment) of each bid: its hash is the supplier's receipt."""
+    if not bid_ids:
+        return {}
+    rows = session.scalars(
+        select(Event)
+        .where(Event.object_id.in_(bid_ids), Event.command.in_(("submit_bid", "amend_bid")))
+        .order_by(Event.seq)
+    ).all()
+    return {event.object_id: event for event in rows}
+
+
+def _process_of(contract: Contract) -> str:
+    return contract.tender_id or contract.framework_id or contract.id
+
+
+def _workspace(session: Session, person: Actor) -> dict[str, Any]:
+    org = person.organization_id
+    my_bids = session.scalars(select(Bid).where(Bid.supplier_id == org).order_by(Bid.submitted_at.desc())).all()
+    awards = session.scalars(select(Award).where(Award.supplier_id == org).order_by(Award.decided_at.desc())).all()
+    my_contracts = session.scalars(
+        select(Contract).where(Contract.supplier_id == org).order_by(Contract.created_at.desc())
+    ).all()
+    process_ids = {b.tender_id for b in my_bids} | {a.tender_id for a in awards}
+    titles: dict[str, str | None] = {}
+    for tender in session.scalars(select(Tender).where(Tender.id.in_(process_ids))).all():
+        titles[tender.id] = tender.title if access.may_view(session, person, tender.id) else None
+    return {
+        "bids": my_bids,
+        "receipts": _receipts(session, [b.id for b in my_bids]),
+        "awards": awards,
+        "contracts": [c for c in my_contracts if access.may_view(session, person, _process_of(c))],
+        "titles": titles,
+        "contract_pending": CONTRACT_PENDING,
+        "statuses": STATUS,
+    }
+
+
+def _workspace_page(request: Request, person: Actor, *, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    state = _state(request)
+    with state.db.unit_of_work(write=False) as session:
+        page = render(
+            request,
+            "supplier/workspace.html",
+            status_code=status_code,
+            person=person,
+            now=state.clock.now(),
+            **_workspace(session, person),
+            **extra,
+        )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.get("/supplier", response_class=HTMLResponse)
+def workspace(request: Request, person: Person) -> Response:
+    """My bids (sealed: the receipt and status), awards and contracts of my organization."""
+    if not _is_supplier(person):
+        return _forbidden(request)
+    return _workspace_page(request, person)
+
+
+@router.get("/supplier/bids/{bid_id}", response_class=HTMLResponse)
+def receipt(request: Request, bid_id: str, person: Person) -> Response:
+    """The receipt of one of my bids: when it was received and the hash committing to its sealed prices."""
+    if not _is_supplier(person):
+        return _forbidden(request)
+    state = _state(request)
+    with state.db.unit_of_work(write=False) as session:
+        bid = session.get(Bid, bid_id)
+        if bid is None or bid.supplier_id != person.organization_id:
+            return render(request, "partials/not_found.html", status_code=404)
+        tender = session.get(Tender, bid.tender_id)
+        visible = access.may_view(session, person, bid.tender_id)
+        page = render(
+            request,
+            "supplier/receipt.html",
+            bid=bid,
+            receipt=_receipts(session, [bid.id]).get(bid.id),
+            title=tender.title if tender is not None and visible else None,
+            statuses=STATUS,
+        )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+# --- bidding ------------------------------------------------------------------------------------------------------
+
+
+def _parse_amount(raw: str) -> Decimal | None:
+    """A price as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None when it is not a number."""
+    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _tender_for(session: Session, person: Actor, tender_id: str, prefix: str) -> Tender:
+    tender = tenders.get_tender(session, tender_id, actor=person)
+    access.require_view(session, person, tender.id, ocid_prefix=prefix)
+    return tender
+
+
+def _bid_page(
+    request: Request,
+    person: Actor,
+    tender_id: str,
+    *,
+    typed: dict[str, str] | None = None,
+    refusal: Refusal | None = None,
+    bad_lots: Sequence[str] = (),
+) -> HTMLResponse:
+    state = _state(request)
+    now = state.clock.now()
+    with state.db.unit_of_work(write=False) as session:
+        try:
+            tender = _tender_for(session, person, tender_id, state.settings.ocid_prefix)
+        except QMError as exc:
+            return render(request, "supplier/refused.html", status_code=_status_code(exc), refusal=Refusal.of(exc))
+        existing = session.scalar(
+            select(Bid).where(Bid.tender_id == tender.id, Bid.supplier_id == person.organization_id)
+        )
+        open_for_bids = tender.status == tm.TENDERING and tender.tender_end is not None and now < tender.tender_end
+        return render(
+            request,
+            "supplier/bid.html",
+            status_code=refusal.status if refusal else 200,
+            tender=tender,
+            lots=[lot for lot in tender.lots if lot.status == tm.LOT_ACTIVE],
+            existing=existing,
+            open_for_bids=open_for_bids,
+            typed=typed or {},
+            refusal=refusal,
+            bad_lots=set(bad_lots),
+        )
+
+
+@router.get("/supplier/tenders/{tender_id}/bid", response_class=HTMLResponse)
+def bid_form(request: Request, tender_id: str, person: Person) -> Response:
+    """The bid form: one price per open lot, while the tender period runs."""
+    if not _is_supplier(person):
+        return _forbidden(request)
+    return _bid_page(request, person, tender_id)
+
+
+@router.post("/supplier/tenders/{tender_id}/bid", dependencies=[CsrfChecked])
+async def submit_bid(request: Request, tender_id: str, person: Person) -> Response:
+    """Submit the bid; a refusal shows the form again with the typed prices and the reason."""
+    if not _is_supplier(person):
+        return _forbidden(request)
+    form = await request.form()
+    typed = {
+        key.removeprefix("amount-"): value[:40]
+        for key, value in form.multi_items()
+        if key.startswith("amount-") and isinstance(value, str)
+    }
+    return await run_in_threadpool(_submit, request, person, tender_id, typed)
+
+
+def _submit(request: Request, person: Actor, tender_id: str, typed: dict[str, str]) -> Response:
+    state = _state(request)
+    values: list[BidValueIn] = []
+    bad: list[str] = []
+    currency = None
+    with state.db.unit_of_work(write=False) as session:
+        try:
+            currency = tenders.get_tender(session, tender_id, actor=person).currency
+        except QMError as exc:
+            return render(request, "supplier/refused.html", status_code=_status_code(exc), refusal=Refusal.of(exc))
+    for lot_id, raw in typed.items():
+        if not raw.strip():
+            continue
+        amount = _parse_amount(raw)
+        try:
+            if amount is None:
+                raise ValueError(raw)
+            values.append(BidValueIn(lot_id=lot_id, value=MoneyIO(amount=amount, currency=currency)))
+        except (ValueError, ValidationError):
+            bad.append(lot_id)
+    if bad:
+        return _bid_page(request, person, tender_id, typed=typed, refusal=Refusal.local("bid.bad_amount"), bad_lots=bad)
+    if not values:
+        return _bid_page(request, person, tender_id, typed=typed, refusal=Refusal.local("bid.no_values"))
+    try:
+        with state.db.unit_of_work() as session:
+            bid, _ = bids.submit_bid(session, actor=person, now=state.clock.now(), tender_id=tender_id, values=values)
+            bid_id = bid.id
+    except QMError as exc:
+        return _bid_page(request, person, tender_id, typed=typed, refusal=Refusal.of(exc))
+    return RedirectResponse(f"/supplier/bids/{bid_id}", status_code=303)
+
+
+# --- questions ----------------------------------------------------------------------------------------------------
+
+Title = Annotated[str, Form(max_length=1000)]
+Text = Annotated[str, Form(max_length=10000)]
+LotChoice = Annotated[str, Form(max_length=32)]
+
+
+def _ask_page(
+    request: Request,
+    person: Actor,
+    tender_id: str,
+    *,
+    typed: dict[str, str] | None = None,
+    refusal: Refusal | None = None,
+) -> HTMLResponse:
+    state = _state(request)
+    with state.db.unit_of_work(write=False) as session:
+        try:
+            tender = _tender_for(session, person, tender_id, state.settings.ocid_prefix)
+        except QMError as exc:
+            return render(request, "supplier/refused.html", status_code=_status_code(exc), refusal=Refusal.of(exc))
+        cutoff = periods.enquiry_cutoff(tender)
+        return render(
+            request,
+            "supplier/ask.html",
+            status_code=refusal.status if refusal else 200,
+            tender=tender,
+            lots=list(tender.lots),
+            cutoff=cutoff,
+            typed=typed or {"title": "", "description": "", "lot_id": ""},
+            refusal=refusal,
+        )
+
+
+@router.get("/supplier/tenders/{tender_id}/ask", response_class=HTMLResponse)
+def ask_form(request: Request, tender_id: str, person: Person) -> Response:
+    """The form of a question to the buyer (answered publicly on the tender's page)."""
+    if not _is_supplier(person):
+        return _forbidden(request)
+    return _ask_page(request, person, tender_id)
+
+
+@router.post("/supplier/tenders/{tender_id}/questions", dependencies=[CsrfChecked])
+def ask_question(
+    request: Request, tender_id: str, person: Person, title: Title = "", description: Text = "", lot_id: LotChoice = ""
+) -> Response:
+    """Ask a question while enquiries are open; a refusal keeps what was typed."""
+    if not _is_supplier(person):
+        return _forbidden(request)
+    typed = {"title": title, "description": description, "lot_id": lot_id}
+    try:
+        question = QuestionIn(title=title, description=description, lot_id=lot_id or None)
+    except ValidationError:
+        return _ask_page(request, person, tender_id, typed=typed, refusal=Refusal.local("question.invalid"))
+    state = _state(request)
+    try:
+        with state.db.unit_of_work() as session:
+            periods.ask_question(session, actor=person, now=state.clock.now(), tender_id=tender_id, question=question)
+    except QMError as exc:
+        return _ask_page(request, person, tender_id, typed=typed, refusal=Refusal.of(exc))
+    return RedirectResponse(f"/tenders/{tender_id}#questions", status_code=303)
+
+
+# --- contracts ----------------------------------------------------------------------------------------------------
+
+
+@router.post("/supplier/contracts/{contract_id}/sign", dependencies=[CsrfChecked])
+def sign_contract(request: Request, contract_id: str, person: Person) -> Response:
+    """The supplier's signature on a pending contract, after the standstill."""
+    if not _is_supplier(person):
+        return _forbidden(request)
+    state = _state(request)
+    try:
+        with state.db.unit_of_work() as session:
+            contracts.sign_contract(session, actor=person, now=state.clock.now(), contract_id=contract_id)
+    except QMError as exc:
+        refusal = Refusal.of(exc)
+        return _workspace_page(request, person, status_code=refusal.status, refusal=refusal)
+    return RedirectResponse("/supplier#contracts", status_code=303)
