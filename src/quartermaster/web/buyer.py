@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -29,6 +29,7 @@ from quartermaster.tenders.models import Enquiry, Tender
 from quartermaster.tenders.schemas import PublishTender, TenderCreate
 from quartermaster.types import MARKINGS
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
+from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers, label
 from quartermaster.web.templating import language, render
 
@@ -294,13 +295,8 @@ def procedure_rules(
 def _decimal(raw: str) -> Decimal | str:
     """A number as typed in either language (``1 500 000,50`` or ``1,500,000.50``); kept as text if unreadable
     (the schema then refuses it and names the field)."""
-    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text.replace(",", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return raw
-    return value if value.is_finite() else raw
+    value = parse_decimal(raw)
+    return raw if value is None else value
 
 
 def draft_spec(form: DraftForm) -> TenderCreate:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
@@ -74,6 +74,17 @@ def _preferences(header: str) -> list[str]:
         if tag:
             weighted.append((-quality, position, tag.strip()))
     return [tag for _, _, tag in sorted(weighted)]
+
+
+def parse_decimal(raw: str) -> Decimal | None:
+    """A number as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None when it is not one."""
+    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
 
 
 class Formats:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from quartermaster.api.deps import AppState
 from quartermaster.web import auth, buyer, oversight, supplier
 from quartermaster.web import queries as portal
-from quartermaster.web.i18n import LANGUAGES
+from quartermaster.web.i18n import LANGUAGES, parse_decimal
 from quartermaster.web.templating import STATIC, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -58,14 +58,8 @@ def _amount(raw: str | None, field: str, problems: list[str]) -> Decimal | None:
     """A money bound as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None if empty or bad."""
     if raw is None or not raw.strip():
         return None
-    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text.replace(",", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        problems.append(field)
-        return None
-    if not value.is_finite() or abs(value) >= Decimal(10) ** 18:
+    value = parse_decimal(raw)
+    if value is None or abs(value) >= Decimal(10) ** 18:
         problems.append(field)
         return None
     return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -37,6 +37,7 @@ from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import Tender
 from quartermaster.tenders.schemas import QuestionIn
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
+from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -222,13 +223,7 @@ def receipt(request: Request, bid_id: str, person: Person) -> Response:
 
 def _parse_amount(raw: str) -> Decimal | None:
     """A price as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None when it is not a number."""
-    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text.replace(",", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    return parse_decimal(raw)
 
 
 def _tender_for(session: Session, person: Actor, tender_id: str, prefix: str) -> Tender:
