@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from quartermaster.api.deps import AppState
-from quartermaster.web import auth, buyer, oversight, supplier
+from quartermaster.web import auth, buyer, contracting, evaluation, oversight, plans, supplier
 from quartermaster.web import queries as portal
 from quartermaster.web.i18n import LANGUAGES, parse_decimal
 from quartermaster.web.templating import STATIC, language, render
@@ -22,6 +22,9 @@ router.include_router(auth.router)  # /login, /login/code, /logout, /account
 router.include_router(buyer.router)  # the buyer's workspace
 router.include_router(supplier.router)  # the supplier's workspace
 router.include_router(oversight.router)  # the auditor's timeline and the dashboard
+router.include_router(plans.router)  # procurement plans (buyer's workspace)
+router.include_router(evaluation.router)  # opening, evaluation and award
+router.include_router(contracting.router)  # contracts of both sides
 
 PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=200)]
