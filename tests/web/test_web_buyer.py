@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from quartermaster.actors import SCHEDULER
 from quartermaster.db.tx import Database
@@ -18,6 +20,11 @@ from quartermaster.tenders import periods
 from quartermaster.tenders.models import Enquiry, Tender
 from quartermaster.tenders.schemas import QuestionIn
 from quartermaster.types import FixedClock
+from quartermaster.web import buyer as buyer_pages
+from quartermaster.web import plans as plan_pages
+from quartermaster.web.i18n import translations
+from support.contract_flows import ContractFlow
+from support.web import give_passwords
 from support.world import World
 
 PASSWORD = "correct horse battery staple"
@@ -277,3 +284,310 @@ def test_the_buyer_answers_an_open_question(
         assert s.scalar(select(Enquiry.answer).where(Enquiry.id == enquiry_id)) == "Twelve hours."
     assert again.status_code == 422
     assert "The question is already answered." in again.text
+
+
+# --- several lots and items, editing, cancelling, links to the later stages -------------------------------------
+
+TWO_LOTS = {
+    "title": "Communications kit",
+    "description": "",
+    "procedure": "open",
+    "category": "goods",
+    "award_criteria": "priceOnly",
+    "currency": "UAH",
+    "marking": "public",
+    "lots-0-title": "Handheld radios",
+    "lots-0-value_amount": "1 000 000",
+    "lots-0-items-0-description": "VHF radio, handheld",
+    "lots-0-items-0-cpv": "35330000-6",
+    "lots-0-items-0-unit": "H87",
+    "lots-0-items-0-quantity": "40",
+    "lots-0-items-0-nsn": "",
+    "lots-0-items-1-description": "Spare battery",
+    "lots-0-items-1-cpv": "32237000-3",
+    "lots-0-items-1-unit": "H87",
+    "lots-0-items-1-quantity": "80",
+    "lots-0-items-1-nsn": "",
+    "lots-1-title": "Vehicle radios",
+    "lots-1-value_amount": "2 500 000,75",
+    "lots-1-items-0-description": "Vehicle radio set",
+    "lots-1-items-0-cpv": "32230000-4",
+    "lots-1-items-0-unit": "H87",
+    "lots-1-items-0-quantity": "12,5",
+    "lots-1-items-0-nsn": "",
+    "lots-1-items-1-description": "Antenna mount",
+    "lots-1-items-1-cpv": "32230000-4",
+    "lots-1-items-1-unit": "H87",
+    "lots-1-items-1-quantity": "12",
+    "lots-1-items-1-nsn": "",
+}
+
+
+def _post_new(client: TestClient, data: dict[str, str], **kw: Any) -> httpx.Response:
+    page = client.get("/buyer/tenders/new")
+    return client.post("/buyer/tenders/new", data={**data, "csrf": _csrf_of(page.text)}, follow_redirects=False, **kw)
+
+
+def _two_lot_draft(client: TestClient) -> str:
+    response = _post_new(client, TWO_LOTS)
+    assert response.status_code == 303, response.text
+    return response.headers["location"].rsplit("/", 1)[-1]
+
+
+def _lots_of(database: Database, tender_id: str) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    with database.unit_of_work(write=False) as s:
+        tender = s.get(Tender, tender_id)
+        assert tender is not None
+        return [
+            (lot.title, str(lot.value_amount), [(i.description, i.cpv, str(i.quantity)) for i in lot.items])
+            for lot in tender.lots
+        ]
+
+
+def test_a_draft_with_two_lots_of_two_items_is_saved_and_shown(
+    client: TestClient, people: World, database: Database
+) -> None:
+    buyer = _as(client, "buyer")
+    tender_id = _two_lot_draft(buyer)
+
+    assert _lots_of(database, tender_id) == [
+        (
+            "Handheld radios",
+            "1000000.00",
+            [("VHF radio, handheld", "35330000-6", "40.000"), ("Spare battery", "32237000-3", "80.000")],
+        ),
+        (
+            "Vehicle radios",
+            "2500000.75",
+            [("Vehicle radio set", "32230000-4", "12.500"), ("Antenna mount", "32230000-4", "12.000")],
+        ),
+    ]
+    with database.unit_of_work(write=False) as s:
+        assert str(s.scalar(select(Tender.value_amount).where(Tender.id == tender_id))) == "3500000.75"
+    page = buyer.get(f"/buyer/tenders/{tender_id}")
+    assert "Lot 2: Vehicle radios" in page.text
+    assert "Antenna mount" in page.text
+    assert f'href="/buyer/tenders/{tender_id}/edit"' in page.text
+    assert "/evaluation" not in page.text
+
+
+def test_a_refusal_on_the_second_lots_item_points_at_it_and_keeps_everything(
+    client: TestClient, people: World, database: Database
+) -> None:
+    buyer = _as(client, "buyer")
+
+    refused = _post_new(buyer, {**TWO_LOTS, "lots-1-items-1-cpv": "99999999-9"})
+
+    assert refused.status_code == 422
+    assert "tender.invalid_items" in refused.text
+    assert "Lot 2, item 2 — CPV code:" in refused.text
+    assert re.search(r'class="cell error">\s*<label for="t-lots-1-items-1-cpv">', refused.text)
+    assert not re.search(r'class="cell error">\s*<label for="t-lots-0-items-1-cpv">', refused.text)
+    for name, value in TWO_LOTS.items():
+        if name.startswith("lots-") and value and name != "lots-1-items-1-cpv":
+            assert f'name="{name}" value="{value}"' in refused.text, name
+    assert 'name="lots-1-items-1-cpv" value="99999999-9"' in refused.text
+    schema = _post_new(buyer, {**TWO_LOTS, "lots-1-items-0-quantity": "lots"})
+    assert schema.status_code == 422
+    assert "Lot 2, item 1 — Quantity:" in schema.text
+    with database.unit_of_work(write=False) as s:
+        assert s.scalar(select(func.count()).select_from(Tender)) == 0
+
+
+def test_lots_and_items_are_added_and_removed_without_and_with_htmx(client: TestClient, people: World) -> None:
+    buyer = _as(client, "buyer")
+
+    with_lot = _post_new(buyer, {**TWO_LOTS, "action": "add_lot"})
+    with_item = _post_new(buyer, {**TWO_LOTS, "action": "add_item-1"})
+    without = _post_new(buyer, {**TWO_LOTS, "action": "remove_lot-0"}, headers={"HX-Request": "true"})
+    bogus = _post_new(buyer, {**TWO_LOTS, "action": "remove_lot-9"})
+
+    assert with_lot.status_code == 200
+    assert 'name="lots-2-title"' in with_lot.text
+    assert 'value="Antenna mount"' in with_lot.text
+    assert 'name="lots-1-items-2-cpv"' in with_item.text
+    assert "<html" not in without.text
+    assert without.text.lstrip().startswith('<div id="lots"')
+    assert 'name="lots-0-title" value="Vehicle radios"' in without.text
+    assert "Handheld radios" not in without.text
+    assert bogus.status_code == 200
+    assert 'name="lots-1-title" value="Vehicle radios"' in bogus.text
+
+
+def test_the_buyer_edits_a_draft_and_a_stale_form_is_refused(
+    client: TestClient, people: World, database: Database
+) -> None:
+    buyer = _as(client, "buyer")
+    tender_id = _two_lot_draft(buyer)
+    form = buyer.get(f"/buyer/tenders/{tender_id}/edit")
+    assert form.status_code == 200
+    assert 'name="lots-1-items-0-quantity" value="12.5"' in form.text
+    assert 'name="lots-1-value_amount" value="2500000.75"' in form.text
+    version = re.findall(r'name="version" value="(\d+)"', form.text)[0]
+    changed = {k: v for k, v in TWO_LOTS.items() if not k.startswith("lots-1-")}
+    changed.update({"title": "Handheld kit only", "lots-0-items-1-quantity": "100", "version": version})
+
+    saved = buyer.post(
+        f"/buyer/tenders/{tender_id}/edit", data={**changed, "csrf": _csrf_of(form.text)}, follow_redirects=False
+    )
+    stale = buyer.post(
+        f"/buyer/tenders/{tender_id}/edit",
+        data={**changed, "title": "Lost update", "csrf": _csrf_of(form.text)},
+    )
+
+    assert saved.status_code == 303, saved.text
+    assert _lots_of(database, tender_id) == [
+        (
+            "Handheld radios",
+            "1000000.00",
+            [("VHF radio, handheld", "35330000-6", "40.000"), ("Spare battery", "32237000-3", "100.000")],
+        )
+    ]
+    assert stale.status_code == 412
+    assert "precondition.stale" in stale.text
+    assert 'value="Lost update"' in stale.text
+    with database.unit_of_work(write=False) as s:
+        assert s.scalar(select(Tender.title).where(Tender.id == tender_id)) == "Handheld kit only"
+
+
+def test_an_approver_cancels_a_draft_with_a_reason_and_a_buyer_may_not(
+    client: TestClient, people: World, database: Database
+) -> None:
+    tender_id = _two_lot_draft(_as(client, "buyer"))
+    buyer = _as(client, "buyer")
+    page = buyer.get(f"/buyer/tenders/{tender_id}")
+    assert "Only an approver of your organization may cancel a tender." in page.text
+
+    by_buyer = buyer.post(
+        f"/buyer/tenders/{tender_id}/cancel", data={"reason": "Not needed", "csrf": _csrf_of(page.text)}
+    )
+    approver = _as(client, "approver")
+    page = approver.get(f"/buyer/tenders/{tender_id}")
+    short = approver.post(f"/buyer/tenders/{tender_id}/cancel", data={"reason": "x", "csrf": _csrf_of(page.text)})
+    done = approver.post(
+        f"/buyer/tenders/{tender_id}/cancel",
+        data={"reason": "Requirement withdrawn", "csrf": _csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    again = approver.post(
+        f"/buyer/tenders/{tender_id}/cancel", data={"reason": "Once more", "csrf": _csrf_of(page.text)}
+    )
+    edit = approver.get(f"/buyer/tenders/{tender_id}/edit")
+
+    assert by_buyer.status_code == 403
+    assert "auth.role_forbidden" in by_buyer.text
+    assert short.status_code == 422
+    assert "Reason:" in short.text
+    assert ">x</textarea>" in short.text
+    assert done.status_code == 303
+    with database.unit_of_work(write=False) as s:
+        tender = s.get(Tender, tender_id)
+        assert tender is not None
+        assert tender.status == m.CANCELLED
+        assert {lot.status for lot in tender.lots} == {m.LOT_CANCELLED}
+    assert again.status_code == 409
+    assert "state.invalid_transition" in again.text
+    assert "This cannot be done in the tender&#39;s current state." in again.text
+    assert edit.status_code == 409
+    assert "Only a draft may be changed" in edit.text
+
+
+def test_another_organizations_draft_is_not_found(client: TestClient, people: World, database: Database) -> None:
+    tender_id = _two_lot_draft(_as(client, "buyer"))
+    give_passwords(database, FixedClock(datetime.now(UTC)), ["other_buyer", "other_approver"])
+    other = _as(client, "other_buyer")
+    other_approver = _as(client, "other_approver")
+    page = other.get("/buyer")
+
+    for path in (f"/buyer/tenders/{tender_id}", f"/buyer/tenders/{tender_id}/edit"):
+        assert other.get(path).status_code == 404
+    edit = other.post(
+        f"/buyer/tenders/{tender_id}/edit", data={**TWO_LOTS, "title": "Mine", "csrf": _csrf_of(page.text)}
+    )
+    cancel = other_approver.post(
+        f"/buyer/tenders/{tender_id}/cancel",
+        data={"reason": "Not yours", "csrf": _csrf_of(other_approver.get("/buyer").text)},
+    )
+
+    assert edit.status_code == 404
+    assert "Your organization has no tender at this address." in edit.text
+    assert cancel.status_code == 404
+    with database.unit_of_work(write=False) as s:
+        tender = s.get(Tender, tender_id)
+        assert tender is not None
+        assert (tender.title, tender.status) == ("Communications kit", m.DRAFT)
+
+
+def test_the_tender_page_links_to_evaluation_and_contracts_after_the_award(
+    client: TestClient, people: World, database: Database, clock: FixedClock
+) -> None:
+    flow = ContractFlow(client, people, clock, database)
+    contract = flow.awarded()
+    tender_id = contract["tender_id"]
+    buyer = _as(client, "buyer")
+
+    page = buyer.get(f"/buyer/tenders/{tender_id}")
+    home = buyer.get("/buyer")
+
+    assert f'href="/buyer/tenders/{tender_id}/evaluation"' in page.text
+    assert "Evaluation and award" in page.text
+    assert f'href="/buyer/contracts/{contract["id"]}"' in page.text
+    assert 'href="/buyer/plans"' in home.text
+    assert 'href="/buyer/contracts"' in home.text
+
+
+def test_a_tender_in_qualification_asks_to_evaluate_and_award(
+    client: TestClient, people: World, database: Database, clock: FixedClock
+) -> None:
+    flow = ContractFlow(client, people, clock, database)
+    tender_id = flow.to_tendering()
+    flow.bid(tender_id, "supplier0", "900000.00")
+    before = _as(client, "buyer").get(f"/buyer/tenders/{tender_id}")
+    flow.open(tender_id)
+
+    assert "/evaluation" not in before.text
+    with database.unit_of_work(write=False) as s:
+        assert s.scalar(select(Tender.status).where(Tender.id == tender_id)) == m.QUALIFICATION
+    buyer = _as(client, "buyer")
+    assert "Evaluate and award" in buyer.get("/buyer").text
+    assert "Оцінити й визначити переможця" in _as(client, "buyer", lang="uk").get("/buyer").text
+
+
+def test_the_multi_lot_wizard_speaks_ukrainian(client: TestClient, people: World) -> None:
+    buyer = _as(client, "buyer", lang="uk")
+
+    refused = _post_new(buyer, {**TWO_LOTS, "lots-1-items-1-cpv": "99999999-9"})
+    home = buyer.get("/buyer")
+
+    assert "Лот 2, позиція 2 — Код CPV:" in refused.text
+    assert "Додати лот" in refused.text
+    assert "Плани закупівель" in home.text
+
+
+def test_every_buyer_and_plan_text_has_a_ukrainian_translation() -> None:
+    root = Path(buyer_pages.__file__).parent / "templates"
+    used = {
+        a or b
+        for part in ("buyer", "plans")
+        for page in (root / part).glob("*.html")
+        for a, b in re.findall(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""", page.read_text())
+    }
+    for labels in (
+        buyer_pages.REFUSALS,
+        buyer_pages.FIELD_LABELS,
+        buyer_pages.ROW_LABELS,
+        buyer_pages.JUSTIFICATIONS,
+        plan_pages.PLAN_STATUS,
+        plan_pages.REFUSALS,
+        plan_pages.PLAN_LABELS,
+    ):
+        used |= set(labels.values())
+    used.add(buyer_pages.NOT_A_DRAFT)
+    uk = translations("uk")
+    # Texts whose Ukrainian is the same as the English (codes everyone writes alike).
+    same = {"NSN"}
+
+    missing = sorted(text for text in used if uk.gettext(text) == text and text not in same)
+
+    assert len(used) > 120
+    assert missing == []

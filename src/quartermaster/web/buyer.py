@@ -7,26 +7,31 @@ same codes the API's problem documents carry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor, Role
 from quartermaster.api.deps import AppState
 from quartermaster.api.problems import status_of
-from quartermaster.errors import NotFound, PermissionDenied, QMError, ValidationFailed
+from quartermaster.contracts.models import Contract
+from quartermaster.errors import NotFound, PermissionDenied, QMError, StaleVersion, ValidationFailed
+from quartermaster.plans import service as plans
+from quartermaster.plans.models import Plan
 from quartermaster.rules import ProcedureRules, rulebook_for
 from quartermaster.tenders import access, periods, service
 from quartermaster.tenders import models as m
 from quartermaster.tenders.models import Enquiry, Tender
-from quartermaster.tenders.schemas import PublishTender, TenderCreate
+from quartermaster.tenders.schemas import CancelTender, PublishTender, TenderCreate, TenderUpdate
 from quartermaster.types import MARKINGS
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
@@ -54,6 +59,8 @@ REFUSALS = {
     "auth.role_forbidden": "Your role may not do this.",
     "auth.not_party": "Only the buyer's own staff may do this.",
     "state.invalid_transition": "This cannot be done in the tender's current state.",
+    "precondition.stale": "Someone saved this draft since you opened it; open it again to see their changes.",
+    "tender.invalid_plan": "A tender may only follow a published plan of your organization.",
 }
 # Form fields by their English label (translated in the templates), also used to name fields in refusals.
 FIELD_LABELS = {
@@ -77,6 +84,9 @@ FIELD_LABELS = {
     "enquiry_end": "Questions until",
     "tender_end": "Bids until",
     "answer": "Answer",
+    "reason": "Reason",
+    "plan_id": "Plan",
+    "lots": "Lots",
 }
 JUSTIFICATIONS = {
     "extreme_urgency": "Extreme urgency",
@@ -85,6 +95,44 @@ JUSTIFICATIONS = {
     "additional_deliveries": "Additional deliveries",
     "no_suitable_tenders": "No suitable tenders in a prior procedure",
 }
+
+
+ITEM_FIELDS = ("description", "cpv", "unit", "quantity", "nsn")
+# Row fields by their English label (the item's description is labelled apart from the tender's).
+ROW_LABELS = {
+    "description": "Item description",
+    "cpv": "CPV code",
+    "unit": "Unit",
+    "quantity": "Quantity",
+    "nsn": "NSN",
+    "title": "Lot title",
+    "value_amount": "Expected value",
+    "items": "Items",
+}
+MAX_LOTS = 100  # as TenderCreate allows
+MAX_ITEMS = 200  # per lot, as LotIn allows
+# A row number in a typed field's name: lots-0-title, lots-0-items-1-cpv, items-2-quantity (plans).
+_ROW = re.compile(r"^(?:lots-(\d{1,3})-)?(?:items-(\d{1,3})-)?([a-z_]{1,30})$")
+# The add/remove buttons' values: add_lot, remove_lot-1, add_item-0 (plans: add_item), remove_item-0-2.
+_ACTION = re.compile(r"^(add_lot|remove_lot|add_item|remove_item)((?:-\d{1,3}){0,2})$")
+
+
+class ItemForm(BaseModel):
+    """One item row as typed."""
+
+    description: str = ""
+    cpv: str = ""
+    unit: str = "H87"
+    quantity: str = ""
+    nsn: str = ""
+
+
+class LotForm(BaseModel):
+    """One lot as typed, with its item rows."""
+
+    title: str = ""
+    value_amount: str = ""
+    items: list[ItemForm] = Field(default_factory=lambda: [ItemForm()])
 
 
 class DraftForm(BaseModel):
@@ -97,24 +145,59 @@ class DraftForm(BaseModel):
     award_criteria: str = "priceOnly"
     justification: str = ""
     justification_details: str = ""
-    value_amount: str = ""
     currency: str = "UAH"
-    item_description: str = ""
-    cpv: str = ""
-    unit: str = "H87"
-    quantity: str = ""
-    nsn: str = ""
     marking: str = "public"
+    plan_id: str = ""
+    version: str = ""
+    lots: list[LotForm] = Field(default_factory=lambda: [LotForm()])
+
+
+@dataclass(frozen=True)
+class Note:
+    """A refusal's note on one field: the typed field's name, its English label and its lot and item (from 0)."""
+
+    field: str
+    label: str
+    message: str
+    lot: int | None = None
+    item: int | None = None
+
+
+def note_of(path: str, message: str) -> Note:
+    """The note for a service's or schema's field path (``lots.1.items.0.cpv`` -> the field ``lots-1-items-0-cpv``
+    of the second lot's first item; ``items.2.unit`` -> ``items-2-unit`` of a plan)."""
+    parts = [p for p in path.split(".") if p]
+    lot: int | None = None
+    if len(parts) >= 2 and parts[0] == "lots" and parts[1].isdigit():
+        lot, parts = int(parts[1]), parts[2:]
+    prefix = "" if lot is None else f"lots-{lot}-"
+    if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit():
+        item, rest = int(parts[1]), parts[2:]
+        name = rest[0] if rest else ""
+        if name in ITEM_FIELDS:
+            return Note(f"{prefix}items-{item}-{name}", ROW_LABELS[name], message, lot, item)
+        return Note(f"{prefix}items-{item}", "Item", message, lot, item)
+    if parts[:1] == ["value"] or parts[:1] == ["value_amount"]:
+        if parts[1:2] == ["currency"]:
+            return Note("currency", "Currency", message, lot)
+        return Note(f"{prefix}value_amount", "Expected value", message, lot)
+    if lot is not None:
+        name = parts[0] if parts else ""
+        if name in ("title", "items"):
+            return Note(f"{prefix}{name}", ROW_LABELS[name], message, lot)
+        return Note(prefix.rstrip("-"), "Lot", message, lot)
+    name = parts[-1] if parts else path
+    return Note(name, FIELD_LABELS.get(name, name), message)
 
 
 class Refusal:
     """A refused command as a page shows it: its code, the explanation, and notes per field."""
 
-    def __init__(self, code: str, message: str, notes: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, code: str, message: str, notes: Sequence[Note] = ()) -> None:
         self.code = code
         self.text = REFUSALS.get(code, message)
         self.notes = list(notes)
-        self.fields = {field for field, _ in self.notes}
+        self.fields = {note.field for note in self.notes}
 
 
 def _state(request: Request) -> AppState:
@@ -122,30 +205,18 @@ def _state(request: Request) -> AppState:
     return state
 
 
-def _form_field(path: str) -> str:
-    """The wizard's field for a service's or schema's field path (``lots.0.items.0.cpv`` -> ``cpv``)."""
-    parts = [p for p in path.split(".") if not p.isdigit()]
-    if parts[:2] == ["lots", "items"]:
-        last = parts[-1]
-        return "item_description" if last == "description" else last
-    if parts[:2] == ["lots", "value"]:
-        return "currency" if parts[-1] == "currency" else "value_amount"
-    if parts[:1] == ["lots"]:
-        return {"title": "title", "value": "value_amount"}.get(parts[-1], parts[-1])
-    return parts[-1] if parts else path
-
-
 def refusal_of(exc: QMError) -> Refusal:
     """A domain error as a page explains it (field notes from ``errors``, when the error carries them)."""
     listed = exc.fields.get("errors") or []
-    notes = [(_form_field(str(e.get("field", ""))), str(e.get("message", ""))) for e in listed if isinstance(e, dict)]
+    notes = [note_of(str(e.get("field", "")), str(e.get("message", ""))) for e in listed if isinstance(e, dict)]
     if exc.fields.get("reason"):
-        notes.append(("", str(exc.fields["reason"])))
+        notes.append(Note("", "", str(exc.fields["reason"])))
     return Refusal(exc.code, exc.message, notes)
 
 
-def _refusal_of_schema(exc: ValidationError) -> Refusal:
-    notes = [(_form_field(".".join(str(p) for p in err["loc"])), err["msg"]) for err in exc.errors()]
+def refusal_of_schema(exc: ValidationError) -> Refusal:
+    """A schema's refusal of what was typed, with a note per field."""
+    notes = [note_of(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
     return Refusal("validation.failed", "the form is not valid", notes)
 
 
@@ -172,6 +243,8 @@ def _next_action(tender: Tender, person: Actor, prepared_by: set[str], unanswere
         return "Waiting for an approver who did not prepare it to publish"
     if unanswered:
         return "Answer the questions"
+    if tender.status == m.QUALIFICATION:
+        return "Evaluate and award"
     if tender.status in (m.ENQUIRIES, m.TENDERING, m.PREQUALIFICATION):
         return "Wait for the period to end"
     return "Follow the tender"
@@ -235,19 +308,115 @@ def _hints(procedure: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _wizard(request: Request, form: DraftForm, *, refusal: Refusal | None = None, status_code: int = 200) -> Response:
+async def typed_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields (the first value of each name), as typed."""
+    form = await request.form()  # parsed once per request: the CSRF check reads the same
+    out: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key not in out:
+            out[key] = value
+    return out
+
+
+Typed = Annotated[dict[str, str], Depends(typed_fields)]
+
+
+def typed_rows(fields: dict[str, str]) -> dict[tuple[int | None, int | None], dict[str, str]]:
+    """The row fields of a posted form by (lot, item) number: ``lots-1-items-0-cpv`` -> ``(1, 0): {"cpv": ...}``."""
+    rows: dict[tuple[int | None, int | None], dict[str, str]] = {}
+    for key, value in fields.items():
+        match = _ROW.match(key)
+        if match is None or (match[1] is None and match[2] is None):
+            continue
+        lot = None if match[1] is None else int(match[1])
+        item = None if match[2] is None else int(match[2])
+        rows.setdefault((lot, item), {})[match[3]] = value
+    return rows
+
+
+def _items_of(rows: dict[tuple[int | None, int | None], dict[str, str]], lot: int | None) -> list[ItemForm]:
+    numbers = sorted(item for (li, item) in rows if li == lot and item is not None)
+    allowed = set(ItemForm.model_fields)
+    return [ItemForm(**{k: v for k, v in rows[(lot, n)].items() if k in allowed}) for n in numbers]
+
+
+def draft_form(fields: dict[str, str]) -> DraftForm:
+    """The wizard's form from the posted fields, rows in their order (gaps left by removed rows closed).
+
+    The one-lot form of earlier versions (``value_amount``, ``item_description``, ``cpv``... at the top level) is
+    still read, as the first lot with its one item."""
+    top = {k: v for k, v in fields.items() if k in DraftForm.model_fields and k != "lots"}
+    rows = typed_rows(fields)
+    lots: list[LotForm] = []
+    for number in sorted({lot for (lot, _) in rows if lot is not None}):
+        own = rows.get((number, None), {})
+        lots.append(
+            LotForm(title=own.get("title", ""), value_amount=own.get("value_amount", ""), items=_items_of(rows, number))
+        )
+    if not lots and any(k in fields for k in ("cpv", "item_description", "value_amount")):
+        item = ItemForm(
+            description=fields.get("item_description", ""),
+            cpv=fields.get("cpv", ""),
+            unit=fields.get("unit", "H87"),
+            quantity=fields.get("quantity", ""),
+            nsn=fields.get("nsn", ""),
+        )
+        lots = [LotForm(title=fields.get("title", ""), value_amount=fields.get("value_amount", ""), items=[item])]
+    return DraftForm(**top, lots=lots or [LotForm()])
+
+
+def row_action(raw: str) -> tuple[str, list[int]] | None:
+    """An add/remove button's value as (what, row numbers); None when it is not one."""
+    match = _ACTION.match(raw.strip())
+    if match is None:
+        return None
+    return match[1], [int(n) for n in match[2].split("-") if n]
+
+
+def apply_action(form: DraftForm, what: str, numbers: list[int]) -> None:
+    """Add or remove a lot or an item row (a lot and a lot's items always keep at least one row)."""
+    lots = form.lots
+    if what == "add_lot" and len(lots) < MAX_LOTS:
+        lots.append(LotForm())
+    elif what == "remove_lot" and len(numbers) == 1 and len(lots) > 1 and numbers[0] < len(lots):
+        del lots[numbers[0]]
+    elif what == "add_item" and len(numbers) == 1 and numbers[0] < len(lots):
+        items = lots[numbers[0]].items
+        if len(items) < MAX_ITEMS:
+            items.append(ItemForm())
+    elif what == "remove_item" and len(numbers) == 2 and numbers[0] < len(lots):
+        items = lots[numbers[0]].items
+        if len(items) > 1 and numbers[1] < len(items):
+            del items[numbers[1]]
+
+
+def _wizard(
+    request: Request,
+    form: DraftForm,
+    *,
+    action: str = "/buyer/tenders/new",
+    editing: dict[str, str] | None = None,
+    refusal: Refusal | None = None,
+    status_code: int = 200,
+    fragment: bool = False,
+) -> Response:
     state = _state(request)
     page = render(
         request,
-        "buyer/new.html",
+        "buyer/_lots.html" if fragment else "buyer/new.html",
         status_code=status_code,
         v=form.model_dump(),
+        form_action=action,
+        editing=editing,
         refusal=refusal,
         procedures=PROCEDURES,
         categories=CATEGORIES,
         markings=MARKINGS,
         field_labels=FIELD_LABELS,
+        row_labels=ROW_LABELS,
         justification_labels=JUSTIFICATIONS,
+        max_lots=MAX_LOTS,
+        max_items=MAX_ITEMS,
         label=status_label,
         **_hints(form.procedure, state.clock.now()),
     )
@@ -255,10 +424,51 @@ def _wizard(request: Request, form: DraftForm, *, refusal: Refusal | None = None
     return page
 
 
+def _plain(value: Decimal) -> str:
+    """A stored number as a person would type it again (``40.000`` -> ``40``, ``1500000.50`` kept)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def plan_draft(plan: Plan) -> DraftForm:
+    """A draft prefilled from a plan: its title, procedure, category, value and items as one lot."""
+    items = [
+        ItemForm(
+            description=str(i.get("description", "")),
+            cpv=str(i.get("cpv", "")),
+            unit=str(i.get("unit", "")),
+            quantity=_plain(Decimal(str(i.get("quantity", "0")))),
+        )
+        for i in plan.items
+    ]
+    return DraftForm(
+        title=plan.title,
+        description=plan.description or "",
+        procedure=plan.procedure if plan.procedure in PROCEDURES else "open",
+        category=plan.category,
+        currency=plan.currency,
+        plan_id=plan.id,
+        lots=[LotForm(title=plan.title, value_amount=_plain(plan.value_amount), items=items or [ItemForm()])],
+    )
+
+
 @router.get("/buyer/tenders/new", response_class=HTMLResponse)
-def new_tender_form(request: Request, person: Person) -> Response:
-    """An empty draft with the rulebook hints of the open procedure."""
-    return _staff(request, person) or _wizard(request, DraftForm())
+def new_tender_form(request: Request, person: Person, plan_id: Annotated[str, Query(max_length=32)] = "") -> Response:
+    """An empty draft with the rulebook hints of the open procedure, or one prefilled from a plan."""
+    refused = _staff(request, person)
+    if refused is not None:
+        return refused
+    if not plan_id:
+        return _wizard(request, DraftForm())
+    state = _state(request)
+    with state.db.unit_of_work(write=False) as session:
+        try:
+            plan = plans.get_plan(session, plan_id, actor=person)
+        except NotFound:
+            return render(request, "plans/not_found.html", status_code=404)
+        if plan.buyer_id != person.organization_id:
+            return render(request, "plans/not_found.html", status_code=404)
+        return _wizard(request, plan_draft(plan))
 
 
 @router.get("/buyer/tenders/new/rules", response_class=HTMLResponse)
@@ -299,53 +509,168 @@ def _decimal(raw: str) -> Decimal | str:
     return raw if value is None else value
 
 
-def draft_spec(form: DraftForm) -> TenderCreate:
-    """The command body of a one-lot, one-item draft (pydantic's ValidationError for what the schema refuses)."""
-    item: dict[str, Any] = {
-        "description": form.item_description,
-        "cpv": form.cpv,
-        "unit": form.unit,
-        "quantity": _decimal(form.quantity),
-        "nsn": form.nsn.strip() or None,
-    }
-    return TenderCreate.model_validate(
+def _lots_spec(form: DraftForm) -> list[dict[str, Any]]:
+    return [
         {
-            "title": form.title,
-            "description": form.description.strip() or None,
-            "procedure": form.procedure,
-            "category": form.category,
-            "award_criteria": form.award_criteria,
-            "justification": form.justification or None,
-            "justification_details": form.justification_details.strip() or None,
-            "marking": form.marking,
-            "lots": [
+            "title": lot.title,
+            "value": {"amount": _decimal(lot.value_amount), "currency": form.currency.strip().upper()},
+            "items": [
                 {
-                    "title": form.title,
-                    "value": {"amount": _decimal(form.value_amount), "currency": form.currency},
-                    "items": [item],
+                    "description": item.description,
+                    "cpv": item.cpv,
+                    "unit": item.unit,
+                    "quantity": _decimal(item.quantity),
+                    "nsn": item.nsn.strip() or None,
                 }
+                for item in lot.items
             ],
         }
-    )
+        for lot in form.lots
+    ]
+
+
+def _common_spec(form: DraftForm) -> dict[str, Any]:
+    return {
+        "title": form.title,
+        "description": form.description.strip() or None,
+        "category": form.category,
+        "award_criteria": form.award_criteria,
+        "justification": form.justification or None,
+        "justification_details": form.justification_details.strip() or None,
+        "marking": form.marking,
+        "lots": _lots_spec(form),
+    }
+
+
+def draft_spec(form: DraftForm) -> TenderCreate:
+    """The command body of a draft with its lots and items (pydantic's ValidationError for what the schema refuses)."""
+    body = {**_common_spec(form), "procedure": form.procedure, "plan_id": form.plan_id.strip() or None}
+    return TenderCreate.model_validate(body)
+
+
+def update_spec(form: DraftForm) -> TenderUpdate:
+    """The change of a draft: every field of the form (the procedure and the plan are fixed once prepared)."""
+    return TenderUpdate.model_validate(_common_spec(form))
 
 
 @router.post("/buyer/tenders/new", dependencies=[CsrfChecked])
-def create_draft(request: Request, person: Person, form: Annotated[DraftForm, Form()]) -> Response:
-    """Prepare the draft; a refusal shows the form again with what was typed and why."""
+def create_draft(request: Request, person: Person, fields: Typed) -> Response:
+    """Prepare the draft; "add a lot"/"add an item" and remove buttons show the form again with the rows changed; a
+    refusal shows the form again with what was typed and why."""
     refused = _staff(request, person)
     if refused is not None:
         return refused
+    form = draft_form(fields)
+    pressed = row_action(fields.get("action", ""))
+    if pressed is not None:
+        apply_action(form, *pressed)
+        return _wizard(request, form, fragment=bool(request.headers.get("HX-Request")))
     state = _state(request)
     try:
         spec = draft_spec(form)
     except ValidationError as exc:
-        return _wizard(request, form, refusal=_refusal_of_schema(exc), status_code=422)
+        return _wizard(request, form, refusal=refusal_of_schema(exc), status_code=422)
     try:
         with state.db.unit_of_work() as session:
             tender = service.create_tender(session, actor=person, now=state.clock.now(), spec=spec, lists=state.lists)
             tender_id = tender.id
     except QMError as exc:
         return _wizard(request, form, refusal=refusal_of(exc), status_code=status_of(exc))
+    return RedirectResponse(f"/buyer/tenders/{tender_id}", status_code=303)
+
+
+def tender_draft(tender: Tender) -> DraftForm:
+    """The wizard prefilled with a stored draft (its lots and items in order)."""
+    return DraftForm(
+        title=tender.title,
+        description=tender.description or "",
+        procedure=tender.procedure,
+        category=tender.category,
+        award_criteria=tender.award_criteria,
+        justification=tender.justification or "",
+        justification_details=tender.justification_details or "",
+        currency=tender.currency,
+        marking=tender.marking,
+        plan_id=tender.plan_id or "",
+        version=str(tender.version),
+        lots=[
+            LotForm(
+                title=lot.title,
+                value_amount=_plain(lot.value_amount),
+                items=[
+                    ItemForm(
+                        description=i.description, cpv=i.cpv, unit=i.unit, quantity=_plain(i.quantity), nsn=i.nsn or ""
+                    )
+                    for i in lot.items
+                ]
+                or [ItemForm()],
+            )
+            for lot in tender.lots
+        ]
+        or [LotForm()],
+    )
+
+
+NOT_A_DRAFT = "Only a draft may be changed; this tender is already published or closed."
+
+
+@router.get("/buyer/tenders/{tender_id}/edit", response_class=HTMLResponse)
+def edit_draft_form(request: Request, person: Person, tender_id: str) -> Response:
+    """The wizard prefilled with the organization's draft."""
+    refused = _staff(request, person)
+    if refused is not None:
+        return refused
+    state = _state(request)
+    with state.db.unit_of_work(write=False) as session:
+        try:
+            tender = _own_tender(session, person, tender_id)
+        except (NotFound, PermissionDenied):
+            return render(request, "buyer/not_found.html", status_code=404)
+        if tender.status != m.DRAFT:
+            refusal = Refusal("state.invalid_transition", NOT_A_DRAFT)
+            refusal.text = NOT_A_DRAFT
+            return _tender_page(request, person, tender_id, refusal=refusal, status_code=409)
+        editing = {"id": tender.id, "title": tender.title}
+        return _wizard(request, tender_draft(tender), action=f"/buyer/tenders/{tender_id}/edit", editing=editing)
+
+
+@router.post("/buyer/tenders/{tender_id}/edit", dependencies=[CsrfChecked])
+def edit_draft(request: Request, person: Person, tender_id: str, fields: Typed) -> Response:
+    """Save the changed draft; refused if someone saved it since the form was opened (its version moved on)."""
+    refused = _staff(request, person)
+    if refused is not None:
+        return refused
+    state = _state(request)
+    action = f"/buyer/tenders/{tender_id}/edit"
+    form = draft_form(fields)
+    with state.db.unit_of_work(write=False) as session:
+        try:
+            tender = _own_tender(session, person, tender_id)
+        except (NotFound, PermissionDenied):
+            return render(request, "buyer/not_found.html", status_code=404)
+        form.procedure, form.plan_id = tender.procedure, tender.plan_id or ""  # fixed once prepared
+        editing = {"id": tender.id, "title": tender.title}
+    pressed = row_action(fields.get("action", ""))
+    if pressed is not None:
+        apply_action(form, *pressed)
+        fragment = bool(request.headers.get("HX-Request"))
+        return _wizard(request, form, action=action, editing=editing, fragment=fragment)
+    try:
+        spec = update_spec(form)
+    except ValidationError as exc:
+        refusal = refusal_of_schema(exc)
+        return _wizard(request, form, action=action, editing=editing, refusal=refusal, status_code=422)
+    try:
+        with state.db.unit_of_work() as session:
+            current = service.get_tender(session, tender_id, actor=person, for_update=True)
+            if form.version.strip() and form.version.strip() != str(current.version):
+                raise StaleVersion("the draft changed since you opened it", current_version=current.version)
+            service.update_tender(
+                session, actor=person, now=state.clock.now(), tender_id=tender_id, spec=spec, lists=state.lists
+            )
+    except QMError as exc:
+        refusal = refusal_of(exc)
+        return _wizard(request, form, action=action, editing=editing, refusal=refusal, status_code=status_of(exc))
     return RedirectResponse(f"/buyer/tenders/{tender_id}", status_code=303)
 
 
@@ -368,6 +693,19 @@ def _period_start(now: datetime) -> datetime:
 
 def _local(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+EVALUATION_STATES = (m.OPENING, m.NEGOTIATION, m.QUALIFICATION, m.AWARDED)
+
+
+def past_deadline(tender: Tender, now: datetime) -> bool:
+    """True once bids can no longer come in: opened, negotiated, evaluated or awarded, or tendering past its end."""
+    if tender.status in EVALUATION_STATES:
+        return True
+    end = tender.tender_end
+    if tender.status != m.TENDERING or end is None:
+        return False
+    return now >= (end if end.tzinfo else end.replace(tzinfo=UTC))
 
 
 def _tender_page(
@@ -394,15 +732,28 @@ def _tender_page(
             minimum = service.minimum_periods(book, rules, _period_start(now))
             publish = {f: _local(minimum[f]) for f in PERIOD_FIELDS if minimum[f] is not None}
             publish.update({k: v for k, v in (typed or {}).items() if k in publish})
-        answerable = person.role is Role.BUYER and "answer_question" in service.allowed_commands(tender)
+        allowed = service.allowed_commands(tender)
+        answerable = person.role is Role.BUYER and "answer_question" in allowed
+        contracts = session.scalars(
+            select(Contract)
+            .where(Contract.tender_id == tender.id, Contract.buyer_id == person.organization_id)
+            .order_by(Contract.created_at, Contract.id)
+        ).all()
+        plan = session.get(Plan, tender.plan_id) if tender.plan_id else None
         page = render(
             request,
             "buyer/tender.html",
             status_code=status_code,
             tender=tender,
+            plan=plan,
             enquiries=periods.list_enquiries(session, tender),
             may_publish=person.role is Role.APPROVER and person.user_id not in prepared_by,
             prepared_it=person.role is Role.APPROVER and person.user_id in prepared_by,
+            may_edit=tender.status == m.DRAFT and person.role in WORKSPACE_ROLES,
+            cancellable="cancel_tender" in allowed,
+            may_cancel="cancel_tender" in allowed and person.role is Role.APPROVER,
+            past_deadline=past_deadline(tender, now),
+            contracts=contracts,
             publish=publish,
             answerable=answerable,
             typed=typed or {},
@@ -496,3 +847,28 @@ def answer(
             request, person, tender_id, refusal=refusal_of(exc), typed=typed, status_code=status_of(exc)
         )
     return RedirectResponse(f"/buyer/tenders/{tender_id}#q-{enquiry_id}", status_code=303)
+
+
+@router.post("/buyer/tenders/{tender_id}/cancel", dependencies=[CsrfChecked])
+def cancel(
+    request: Request, person: Person, tender_id: str, reason: Annotated[str, Form(max_length=2000)] = ""
+) -> Response:
+    """An approver cancels a draft or live tender with a reason; its open lots are cancelled with it."""
+    refused = _staff(request, person)
+    if refused is not None:
+        return refused
+    state = _state(request)
+    typed = {"reason": reason}
+    try:
+        body = CancelTender(reason=reason)
+    except ValidationError as exc:
+        return _tender_page(request, person, tender_id, refusal=refusal_of_schema(exc), typed=typed, status_code=422)
+    try:
+        with state.db.unit_of_work() as session:
+            _own_tender(session, person, tender_id)
+            service.cancel_tender(session, actor=person, now=state.clock.now(), tender_id=tender_id, reason=body.reason)
+    except QMError as exc:
+        return _tender_page(
+            request, person, tender_id, refusal=refusal_of(exc), typed=typed, status_code=status_of(exc)
+        )
+    return RedirectResponse(f"/buyer/tenders/{tender_id}", status_code=303)
