@@ -228,11 +228,31 @@ def test_a_supplier_signs_its_contract_after_the_standstill_and_not_before(
     assert "Період очікування ще не завершився" in early.text
     assert f"/supplier/contracts/{contract['id']}/sign" in after.text
     assert signed.status_code == 303
+    assert signed.headers["location"] == f"/supplier/contracts/{contract['id']}#signatures"
+    assert 'href="/supplier/contracts/{}"'.format(contract["id"]) in during.text  # the contract's own page
     with database.unit_of_work(write=False) as s:
         row = s.get(Contract, contract["id"])
         assert row is not None
         assert row.supplier_signed_by == world["supplier1"].actor.user_id
     assert "Ви підписали" in again.text
+
+
+def test_the_supplier_contract_page_speaks_the_accept_language(
+    client: TestClient, database: Database, clock: FixedClock, world: World
+) -> None:
+    flow = ContractFlow(client, world, clock, database)
+    contract = flow.awarded()
+    _log_in(client, database, clock, "supplier1")
+
+    uk = client.get(f"/supplier/contracts/{contract['id']}", headers={"Accept-Language": "uk"})
+    en = client.get(f"/supplier/contracts/{contract['id']}", headers={"Accept-Language": "en-GB,en;q=0.9"})
+
+    assert uk.status_code == en.status_code == 200
+    assert "Очікує підписів" in uk.text
+    assert "Період очікування триває до" in uk.text
+    assert "Awaiting signatures" in en.text
+    assert "Ration packs" in en.text
+    assert 'enctype="multipart/form-data"' in en.text
 
 
 def test_every_supplier_text_has_a_ukrainian_translation() -> None:

@@ -23,9 +23,9 @@ from quartermaster.actors import Actor, Role
 from quartermaster.api.deps import AppState
 from quartermaster.awards.models import Award
 from quartermaster.bids import service as bids
+from quartermaster.bids.models import PENDING as BID_PENDING
 from quartermaster.bids.models import Bid
 from quartermaster.bids.schemas import BidValueIn
-from quartermaster.contracts import service as contracts
 from quartermaster.contracts.models import PENDING as CONTRACT_PENDING
 from quartermaster.contracts.models import Contract
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, QMError, RuleViolation, ValidationFailed
@@ -36,6 +36,7 @@ from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import Tender
 from quartermaster.tenders.schemas import QuestionIn
+from quartermaster.web import attachments
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.templating import render
@@ -252,6 +253,7 @@ def _bid_page(
             select(Bid).where(Bid.tender_id == tender.id, Bid.supplier_id == person.organization_id)
         )
         open_for_bids = tender.status == tm.TENDERING and tender.tender_end is not None and now < tender.tender_end
+        bid_documents = attachments.documents_of(session, person, "bid", existing.id) if existing else []
         return render(
             request,
             "supplier/bid.html",
@@ -263,6 +265,8 @@ def _bid_page(
             typed=typed or {},
             refusal=refusal,
             bad_lots=set(bad_lots),
+            bid_documents=bid_documents,
+            may_attach=existing is not None and existing.status == BID_PENDING and open_for_bids,
         )
 
 
@@ -385,18 +389,5 @@ def ask_question(
 
 
 # --- contracts ----------------------------------------------------------------------------------------------------
-
-
-@router.post("/supplier/contracts/{contract_id}/sign", dependencies=[CsrfChecked])
-def sign_contract(request: Request, contract_id: str, person: Person) -> Response:
-    """The supplier's signature on a pending contract, after the standstill."""
-    if not _is_supplier(person):
-        return _forbidden(request)
-    state = _state(request)
-    try:
-        with state.db.unit_of_work() as session:
-            contracts.sign_contract(session, actor=person, now=state.clock.now(), contract_id=contract_id)
-    except QMError as exc:
-        refusal = Refusal.of(exc)
-        return _workspace_page(request, person, status_code=refusal.status, refusal=refusal)
-    return RedirectResponse("/supplier#contracts", status_code=303)
+# The supplier's contract page and its commands (unit prices, signature at /supplier/contracts/{id}/sign,
+# deliveries) are in ``web.contracting``, next to the buyer's side of the same contract.
