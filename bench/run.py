@@ -1,11 +1,13 @@
-"""`make bench`: lifecycles per second, HTTP bid throughput beside the framework ceiling, and the transparency
-figures of issue 3 (bulk exports, log appends, proofs at a million leaves, verification beside raw SHA-256).
+"""`make bench`: lifecycles per second, HTTP bid throughput beside the framework ceiling, the transparency
+figures of issue 3 (bulk exports, log appends, proofs at a million leaves, verification beside raw SHA-256), and
+the public tender search of issue 4 (p50/p95/p99 over the seeded ~2,000 tenders beside a trivial endpoint).
 
 One run measures everything on SQLite (file, WAL) and PostgreSQL so that the ratios compare like with like:
 
     python bench/run.py                  # full run, about 6 minutes
     python bench/run.py --quick          # smoke run, short durations and small sizes
     python bench/run.py --only transparency --sqlite-only --json results.json
+    python bench/run.py --only search
 
 Everything runs on 127.0.0.1. Temporary files, the scratch PostgreSQL database (``qm_bench``) and every child
 process are removed on exit, on Ctrl-C, on SIGTERM and when the time budget (--budget) runs out.
@@ -50,6 +52,7 @@ sys.path.insert(0, str(HERE))
 
 import http_bench  # noqa: E402  (sibling script modules)
 import lifecycle  # noqa: E402
+import search_bench  # noqa: E402
 import transparency_bench  # noqa: E402
 import transparency_report  # noqa: E402
 
@@ -58,7 +61,7 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 SCRATCH = "qm_bench"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday under rulebook 2025.1, as in the tests
 TARGET_RATIO, TARGET_P99_MS = 0.30, 100.0
-SECTIONS = ("lifecycles", "http", "transparency")
+SECTIONS = ("lifecycles", "http", "transparency", "search")
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
@@ -259,6 +262,61 @@ def bench_transparency(
     return out
 
 
+def bench_search(
+    scratch: Scratch, engine_name: str, args: argparse.Namespace, workdir: Path, copy_from: str | None
+) -> tuple[str, dict[str, Any]]:
+    """Issue 4's search figures on one engine: seed the full scale (or copy the first engine's data set), serve
+    it, time the search page. Returns the database URL too, for the next engine to copy from."""
+    url, db = scratch.fresh(engine_name, "search")
+    work = workdir / f"search-{engine_name}"
+    work.mkdir()
+    try:
+        result = search_bench.run(
+            url,
+            db,
+            work,
+            tenders=args.search_tenders,
+            samples=args.search_samples,
+            copy_from=copy_from,
+            say=console.print,
+        )
+        return url, result
+    finally:
+        db.dispose()
+
+
+def search_report(engines: dict[str, Any]) -> None:
+    """Print the search table and the verdict on issue 4's target (p95 under 100 ms)."""
+    some = next(iter(engines.values()))
+    t = Table(
+        title=f"Public search GET /tenders, {some['seed']['public']:,} public tenders, one client, "
+        f"{some['samples']} samples per kind and form (ms)"
+    )
+    for col in ("engine", "query", "matches (median)", "page p50", "p95", "p99", "partial p50", "p95", "p99"):
+        t.add_column(col, justify="left" if col in ("engine", "query") else "right")
+    for name, r in engines.items():
+        b = r["baseline"]
+        t.add_row(name, "GET /healthz (baseline)", "", f"{b['p50']:.1f}", f"{b['p95']:.1f}", f"{b['p99']:.1f}")
+        for kind in (*search_bench.KINDS, "overall"):
+            page, part = r["page"][kind], r["partial"][kind]
+            matches = f"{r['matches'][kind]['median']:,.0f}" if kind in r["matches"] else ""
+            t.add_row(
+                name,
+                kind,
+                matches,
+                *(f"{page[k]:.1f}" for k in ("p50", "p95", "p99")),
+                *(f"{part[k]:.1f}" for k in ("p50", "p95", "p99")),
+            )
+    console.print(t)
+    for name, r in engines.items():
+        worst = max(r[form]["overall"]["p95"] for form in ("page", "partial"))
+        ratio = r["page"]["overall"]["p50"] / r["baseline"]["p50"] if r["baseline"]["p50"] else 0.0
+        console.print(
+            f"{name}: search p95 {worst:.0f} ms (target < {search_bench.TARGET_P95_MS:.0f} ms: "
+            f"{_mark(worst < search_bench.TARGET_P95_MS)}); page p50 {ratio:.1f}× the baseline's"
+        )
+
+
 def _mark(ok: bool) -> str:
     return "[green]met[/]" if ok else "[red]missed[/]"
 
@@ -276,6 +334,8 @@ def report(results: dict[str, Any]) -> None:
         http_report(results)
     if results.get("transparency"):
         transparency_report.render(results["transparency"], console)
+    if results.get("search"):
+        search_report(results["search"])
     if m["loadavg_before"] > 0.5:
         console.print(
             f"[yellow]The machine was busy before the run (1-minute load {m['loadavg_before']:.1f}): "
@@ -358,7 +418,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--bids", type=int, default=3, help="bids per lifecycle")
     p.add_argument("--tenders", type=int, help="tenders open for HTTP bids (default 60; quick 20)")
     p.add_argument("--suppliers", type=int, help="supplier users with tokens (default 300; quick 40)")
-    p.add_argument("--budget", type=int, default=900, help="hard time limit in seconds")
+    p.add_argument("--budget", type=int, default=1800, help="hard time limit in seconds")
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
     p.add_argument("--seed-tenders", type=int, help="tenders in the demo data set (default 150 as in `demo`; quick 20)")
     p.add_argument("--export-reps", type=int, help="runs of each export form (default 3; quick 1)")
@@ -373,6 +433,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--single-appends", type=int, help="raw one-row transactions (default 500; quick 100)")
     p.add_argument("--publish-reps", type=int, help="batches of publications in each mode (default 5; quick 2)")
     p.add_argument("--per-publish", type=int, help="publications a batch (default 20; quick 5)")
+    p.add_argument(
+        "--search-tenders", type=int, help="tenders seeded for the search (default 2000, the full scale; quick 200)"
+    )
+    p.add_argument("--search-samples", type=int, help="searches of each kind and form (default 100; quick 20)")
     args = p.parse_args(argv)
     args.only = [x.strip() for x in args.only.split(",") if x.strip()]
     if unknown := set(args.only) - set(SECTIONS):
@@ -394,6 +458,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "single_appends": (500, 100),
         "publish_reps": (5, 2),
         "per_publish": (20, 5),
+        "search_tenders": (SCALES["full"].tenders, 200),
+        "search_samples": (100, 20),
     }
     for key, (full, quick) in defaults.items():
         if getattr(args, key) is None:
@@ -427,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         "lifecycles": {},
         "http": {},
         "transparency": {},
+        "search": {},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
     t0 = time.perf_counter()
@@ -454,6 +521,11 @@ def main(argv: list[str] | None = None) -> int:
                 for name in engines:
                     console.print(f"[bold]transparency[/] on {name} …")
                     section["engines"][name] = bench_transparency(scratch, name, args, Path(tmp), section)
+            seeded: str | None = None  # the first engine seeds; the others get a copy of the same data set
+            for name in engines if "search" in args.only else []:
+                console.print(f"[bold]search[/] on {name} …")
+                url, results["search"][name] = bench_search(scratch, name, args, Path(tmp), seeded)
+                seeded = seeded or url
         except KeyboardInterrupt:
             console.print("[red]interrupted; cleaning up[/]")
             return 130

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     feed_poll_seconds: float = Field(default=0.5, gt=0, description="How often the SSE feed looks for changes.")
     publisher_name: str = Field(default="Quartermaster demo publisher", description="OCDS publisher name.")
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL the public reaches this server at.")
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark the web interface's cookies Secure (sent over https only). Default: when public_url is "
+        "https (or the request itself came over https); set false for plain http, true behind a TLS proxy.",
+    )
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL this deployment uses."""
@@ -47,6 +52,13 @@ class Settings(BaseSettings):
     def resolved_log_origin(self) -> str:
         """The transparency log's origin line (and its key's name)."""
         return self.log_origin or f"quartermaster.local/{self.ocid_prefix}"
+
+    def secure_cookies(self, request_scheme: str | None = None) -> bool:
+        """Whether cookies get the Secure flag: ``cookie_secure`` when set, else whether ``public_url`` (or the
+        request, given its scheme) is https."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_url.strip().lower().startswith("https://") or request_scheme == "https"
 
     def resolved_blob_dir(self) -> Path:
         """Where the local BlobStore keeps document contents."""

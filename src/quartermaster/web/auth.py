@@ -12,9 +12,10 @@ How a page uses it:
 * The routers of pages use ``APIRouter(route_class=PageRoute)``, which turns ``LoginRequired`` into the redirect
   and ``CsrfRefused`` into that page.
 
-The session cookie ``qm_session`` is HttpOnly, SameSite=Lax, Path=/ and Secure when the request came over https.
-The login form itself is protected by a double-submit cookie (``qm_csrf``): there is no session yet to hold a
-synchronizer token.
+The session cookie ``qm_session`` is HttpOnly, SameSite=Lax, Path=/ and Secure as ``QM_COOKIE_SECURE`` says (by
+default when ``QM_PUBLIC_URL`` is https or the request came over https; see ``cookie_secure``). The login form itself
+is protected by a double-submit cookie (``qm_csrf``, HttpOnly too: the form carries the value, no script reads it):
+there is no session yet to hold a synchronizer token.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from quartermaster.actors import Actor
+from quartermaster.config import Settings
 from quartermaster.db.tx import Database
 from quartermaster.identity import service as identity
 from quartermaster.identity.models import User
@@ -50,6 +52,7 @@ class _State(Protocol):
 
     db: Database
     clock: Clock
+    settings: Settings
 
 
 def _state(request: Request) -> _State:
@@ -164,8 +167,9 @@ LoginCsrfChecked = Depends(check_login_csrf)
 # --- cookies ------------------------------------------------------------------------------------------------------
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+def cookie_secure(request: Request) -> bool:
+    """Whether this site's cookies get the Secure flag (``QM_COOKIE_SECURE``; see ``Settings.secure_cookies``)."""
+    return _state(request).settings.secure_cookies(request.url.scheme)
 
 
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -176,7 +180,7 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
         path="/",
         httponly=True,
         samesite="lax",
-        secure=_secure(request),
+        secure=cookie_secure(request),
     )
 
 
@@ -193,7 +197,7 @@ def _login_csrf(request: Request) -> str:
 def _keep_login_csrf(request: Request, response: Response) -> Response:
     fresh = getattr(request.state, "new_login_csrf", None)
     if fresh:
-        response.set_cookie(CSRF_COOKIE, fresh, path="/", httponly=True, samesite="lax", secure=_secure(request))
+        response.set_cookie(CSRF_COOKIE, fresh, path="/", httponly=True, samesite="lax", secure=cookie_secure(request))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -315,7 +319,7 @@ def logout(request: Request) -> Response:
         with state.db.unit_of_work() as session:
             sessions.revoke(session, token=token, now=state.clock.now())
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request))
     return response
 
 

@@ -18,7 +18,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -103,6 +103,16 @@ class Formats:
     def number(self, value: Decimal | int | float | str | None) -> str:
         """A number with the locale's grouping and decimal separators."""
         return "" if value is None else str(format_decimal(Decimal(str(value)), locale=self.locale))
+
+    def percent(self, share: Decimal | int | float | str | None, decimals: int = 1) -> str:
+        """A share (0..1) as a percentage with ``decimals`` decimal places in the locale's notation: ``0.25`` is
+        ``25.0%`` (en) or ``25,0%`` (uk); empty for None."""
+        if share is None:
+            return ""
+        if not 0 <= decimals <= 6:
+            raise ValueError("decimals must be between 0 and 6")
+        pattern = "#,##0." + "0" * decimals + "%" if decimals else "#,##0%"
+        return str(format_percent(Decimal(str(share)), pattern, locale=self.locale))
 
     def date(self, value: date | datetime | None) -> str:
         """A date in the locale's medium format."""

@@ -14,10 +14,8 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 from typing import Any, Protocol
 
-from babel.numbers import format_percent
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
@@ -33,7 +31,7 @@ from quartermaster.tenders.models import Tender
 from quartermaster.web import indicators
 from quartermaster.web.auth import PageRoute, Person
 from quartermaster.web.queries import label
-from quartermaster.web.templating import language, render
+from quartermaster.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -195,23 +193,13 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 
-def percent_format(lang: str) -> Callable[[Decimal], str]:
-    """A function showing a share (0..1) as a percentage with one decimal place in ``lang`` (``25.0%``, ``25,0%``)."""
-
-    def percent(share: Decimal) -> str:
-        return str(format_percent(share, "#,##0.0%", locale=lang))
-
-    return percent
-
-
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request) -> HTMLResponse:
     """The public dashboard: every indicator as a chart, a table and a CSV link."""
     state = _state(request)
     with state.db.unit_of_work(write=False) as session:
         results = [(i, [asdict(r) for r in i.query(session)]) for i in INDICATORS.values()]
-    percent = percent_format(language(request))
-    return render(request, "oversight/dashboard.html", results=results, label=label, percent=percent)
+    return render(request, "oversight/dashboard.html", results=results, label=label)
 
 
 @router.get("/dashboard/{indicator}.csv")

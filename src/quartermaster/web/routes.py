@@ -39,13 +39,21 @@ def home(request: Request) -> HTMLResponse:
 
 @router.get("/language")
 def switch_language(
-    lang: Annotated[str, Query(max_length=8)], next: Annotated[str, Query(max_length=2000)] = "/"
+    request: Request, lang: Annotated[str, Query(max_length=8)], next: Annotated[str, Query(max_length=2000)] = "/"
 ) -> RedirectResponse:
     """Remember the chosen language in a cookie and go back (only to a page of this site)."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+        response.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            path="/",
+            samesite="lax",
+            httponly=True,
+            secure=auth.cookie_secure(request),
+        )
     return response
 
 
