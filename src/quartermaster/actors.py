@@ -15,6 +15,7 @@ class Role(StrEnum):
     SUPPLIER = "supplier"  # bids, signs its contracts, reports deliveries
     AUDITOR = "auditor"  # reads everything, including events
     ADMIN = "admin"  # manages users and organizations; no procurement powers
+    REVIEWER = "reviewer"  # a member of the review body: admits and decides complaints it is cleared for
     SYSTEM = "system"  # the scheduler applying period ends
 
 

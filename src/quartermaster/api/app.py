@@ -158,6 +158,7 @@ def _warm_log(state: AppState) -> None:
 def _include_routers(app: FastAPI) -> None:
     from quartermaster.awards.routes import router as awards
     from quartermaster.bids.routes import router as bids
+    from quartermaster.complaints.routes import router as complaints
     from quartermaster.contracts.routes import router as contracts
     from quartermaster.documents.routes import router as documents
     from quartermaster.events.routes import router as events
@@ -169,7 +170,20 @@ def _include_routers(app: FastAPI) -> None:
     from quartermaster.web.routes import STATIC
     from quartermaster.web.routes import router as web
 
-    for router in (identity, plans, tenders, bids, awards, contracts, frameworks, documents, events, publication, web):
+    routers = (
+        identity,
+        plans,
+        tenders,
+        bids,
+        awards,
+        complaints,
+        contracts,
+        frameworks,
+        documents,
+        events,
+        publication,
+    )
+    for router in (*routers, web):
         app.include_router(router)
     from fastapi.staticfiles import StaticFiles
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor, Role
+from quartermaster.complaints import service as complaints
 from quartermaster.contracts.models import (
     ACTIVE,
     CANCELLED,
@@ -330,6 +331,15 @@ def sign_contract(session: Session, *, actor: Actor, now: datetime, contract_id:
             "the contract cannot be signed before then",
             code="contract.standstill",
             not_before=contract.not_before,
+        )
+    if contract.tender_id is not None and (
+        held := complaints.blocking_complaints(session, tender_id=contract.tender_id, award_id=contract.award_id)
+    ):
+        raise Conflict(
+            f"{len(held)} unresolved claim(s) or complaint(s) hold up this contract; it cannot be signed until each "
+            "is decided, withdrawn or resolved",
+            code="contract.complaint_pending",
+            complaint_ids=held,
         )
     already = contract.buyer_signed_by if side == "buyer" else contract.supplier_signed_by
     if already is not None:

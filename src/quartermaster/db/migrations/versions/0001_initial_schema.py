@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 12:01:47.451131
+Create Date: 2026-11-27 13:19:58.857461
 """
 
 from __future__ import annotations
@@ -652,6 +652,52 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "complaints",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("against", sa.String(length=24), nullable=False),
+        sa.Column("award_id", sa.String(length=32), nullable=True),
+        sa.Column("bid_id", sa.String(length=32), nullable=True),
+        sa.Column("complainant_id", sa.String(length=32), nullable=False),
+        sa.Column("filed_by", sa.String(length=32), nullable=False),
+        sa.Column("filed_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("window_end", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("marking", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.String(length=32), nullable=True),
+        sa.Column("answered_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("admissibility_reason", sa.Text(), nullable=True),
+        sa.Column("admitted_by", sa.String(length=32), nullable=True),
+        sa.Column("admitted_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=True),
+        sa.Column("decided_by", sa.String(length=32), nullable=True),
+        sa.Column("decided_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("required_action", sa.String(length=24), nullable=True),
+        sa.Column("correction", sa.Text(), nullable=True),
+        sa.Column("withdrawal_reason", sa.Text(), nullable=True),
+        sa.Column("resolution", sa.Text(), nullable=True),
+        sa.Column("resolved_by", sa.String(length=32), nullable=True),
+        sa.Column("resolved_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["award_id"], ["awards.id"], name=op.f("fk_complaints_award_id_awards")),
+        sa.ForeignKeyConstraint(["bid_id"], ["bids.id"], name=op.f("fk_complaints_bid_id_bids")),
+        sa.ForeignKeyConstraint(
+            ["complainant_id"], ["organizations.id"], name=op.f("fk_complaints_complainant_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(["tender_id"], ["tenders.id"], name=op.f("fk_complaints_tender_id_tenders")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
+    )
+    with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_complaints_award_id"), ["award_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_complaints_complainant_id"), ["complainant_id"], unique=False)
+        batch_op.create_index("ix_complaints_tender_status", ["tender_id", "status"], unique=False)
+
+    op.create_table(
         "deliveries",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("contract_id", sa.String(length=32), nullable=False),
@@ -739,6 +785,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_deliveries_contract_id"))
 
     op.drop_table("deliveries")
+    with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.drop_index("ix_complaints_tender_status")
+        batch_op.drop_index(batch_op.f("ix_complaints_complainant_id"))
+        batch_op.drop_index(batch_op.f("ix_complaints_award_id"))
+
+    op.drop_table("complaints")
     with op.batch_alter_table("catalogue_items", schema=None) as batch_op:
         batch_op.drop_index("ix_catalogue_items_framework_supplier_item")
         batch_op.drop_index(batch_op.f("ix_catalogue_items_framework_id"))

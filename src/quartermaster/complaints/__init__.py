@@ -1,0 +1,1 @@
+"""Claims to the buyer and complaints to the review body, with their outcomes."""
