@@ -51,3 +51,30 @@ def test_nul_characters_are_refused_on_every_engine(client: TestClient, world: W
     assert "NUL" in resp.text
     listed = ok(client.get("/api/v1/tenders", headers=world["buyer"].headers))["data"]
     assert listed == []
+
+
+def test_a_draft_cancelled_before_publication_stays_private(
+    client: TestClient, world: World, clock: FixedClock, database: Database
+) -> None:
+    f = Flow(client, world, clock, database)
+    draft = f.create("open")
+    ok(
+        client.post(
+            f"/api/v1/tenders/{draft['id']}/cancel", json={"reason": "not needed after all"}, headers=f.h("approver")
+        )
+    )
+
+    anonymous = client.get(f"/api/v1/tenders/{draft['id']}")
+    rival = client.get(f"/api/v1/tenders/{draft['id']}", headers=f.h("supplier0"))
+    listed = client.get("/api/v1/tenders", params={"status": "cancelled"})
+    page = client.get(f"/tenders/{draft['id']}")
+    releases = client.get("/api/v1/ocds/releases").text
+    own = ok(client.get(f"/api/v1/tenders/{draft['id']}", headers=f.h("buyer")))
+
+    assert anonymous.status_code == 404
+    assert rival.status_code == 404
+    assert draft["id"] not in {t["id"] for t in listed.json()["data"]}
+    assert page.status_code == 404
+    assert draft["id"] not in releases  # never in open data or the log
+    assert own["status"] == "cancelled"
+    assert own["published_at"] is None

@@ -26,7 +26,7 @@ from quartermaster.frameworks.models import Framework
 from quartermaster.ocds import Change, Naming, Process, release, release_tags
 from quartermaster.publication.loader import ceiling, document_markings, load_process
 from quartermaster.publication.models import DISCLOSURE, RELEASE, DisclosureDue, LogEntry
-from quartermaster.tenders.models import DRAFT, Tender
+from quartermaster.tenders.models import Tender
 from quartermaster.transparency import canonical_json, leaf_hash
 from quartermaster.types import max_marking
 
@@ -74,7 +74,7 @@ def publish_transaction(session: Session, publisher: Publisher) -> list[LogEntry
     entries = []
     for tender_id, evs in _merge(changed):
         process = load_process(session, tender_id)
-        if process.tender.status == DRAFT:
+        if not process.tender.is_published:  # a draft, or a draft cancelled before it was ever published
             continue
         change = Change(
             seq=index,

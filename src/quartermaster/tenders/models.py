@@ -132,8 +132,8 @@ class Tender(Base):
 
     @property
     def is_published(self) -> bool:
-        """True once the tender has left draft."""
-        return self.status != DRAFT
+        """True once the tender has been published (a draft cancelled before publication never was)."""
+        return self.published_at is not None
 
     def lot(self, lot_id: str) -> Lot | None:
         """One of this tender's lots."""

@@ -108,7 +108,7 @@ def list_tenders(
         stmt = stmt.where(Tender.published_at < flt.published_to)
     if actor is None or actor.role is not Role.AUDITOR:
         own_org = actor.organization_id if actor is not None and actor.role in BUYER_SIDE else None
-        stmt = stmt.where((Tender.status != m.DRAFT) | (Tender.buyer_id == own_org))
+        stmt = stmt.where(Tender.published_at.is_not(None) | (Tender.buyer_id == own_org))
     stmt = stmt.where(access.visible_filter(actor, "tender"))
     return session.scalars(stmt).all()
 
