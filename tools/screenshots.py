@@ -5,6 +5,9 @@ Run: .venv/bin/python tools/screenshots.py [--data-dir var/screenshots] [--out d
 Seeds the data directory with the demo data set (`quartermaster demo --no-serve`; an already seeded directory is
 reused), serves it on a free port of 127.0.0.1 in this process, and saves 1280×800 PNGs of the front page, the tender
 search, a tender, a contract and the open data page in Ukrainian and English, plus the tender search on a phone.
+Then it logs in as the demo's people (given a new password for this run, as ``quartermaster demo`` does) and saves
+the buyer's workspace and the draft wizard, the evaluation of a tender in qualification, a contract as its buyer sees
+it and the supplier's workspace, in Ukrainian, some also in English (``--only people`` skips the public pages).
 Needs Debian's Chromium at /usr/bin/chromium (or --chromium). Nothing is loaded from other sites.
 """
 
@@ -18,15 +21,23 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
-from playwright.sync_api import Page, Route, sync_playwright
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+from sqlalchemy import select
 
 from quartermaster.api.app import create_app
 from quartermaster.config import Settings
+from quartermaster.contracts.models import Contract
+from quartermaster.identity.models import User
+from quartermaster.identity.passwords import new_password
+from quartermaster.seed.demo import demo_users
+from quartermaster.tenders.models import Tender
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -43,8 +54,8 @@ def seed(data_dir: Path, tenders: int) -> None:
 
 
 @contextmanager
-def serve(data_dir: Path) -> Iterator[str]:
-    """Serve the data directory on a free local port in a background thread; yield the base URL."""
+def serve(data_dir: Path) -> Iterator[tuple[str, FastAPI]]:
+    """Serve the data directory on a free local port in a background thread; yield the base URL and the app."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -58,7 +69,7 @@ def serve(data_dir: Path) -> Iterator[str]:
             raise RuntimeError("the server did not start")
         time.sleep(0.05)
     try:
-        yield base
+        yield base, app
     finally:
         server.should_exit = True
         thread.join(10)
@@ -83,9 +94,104 @@ def pick(base: str) -> dict[str, str]:
     return pages
 
 
-def shoot(base: str, out: Path, chromium: Path) -> list[Path]:
+@dataclass(frozen=True)
+class Shot:
+    """One page seen by one demo person: the PNG's name, the person, the page and the languages it is shot in."""
+
+    name: str
+    username: str
+    path: str
+    langs: tuple[str, ...] = ("uk",)
+
+
+def people_shots(app: FastAPI) -> tuple[list[Shot], str]:
+    """The logged-in pages worth showing, with the demo people who see them, and the password given to them all.
+
+    The people are the demo's own (``seed.demo.demo_users`` sets their password, as ``quartermaster demo`` does):
+    the first buyer organization's buyer, approver and evaluator (or the second's, if it has the tender in
+    qualification), and a supplier with a contract."""
+    state = app.state.qm
+    password = new_password()
+    people = demo_users(state.db, now=state.clock.now(), make_password=lambda: password)
+    names = [p["username"] for p in people]
+    with state.db.unit_of_work(write=False) as session:
+        users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
+
+        def staff(role: str, org: str | None = None) -> User | None:
+            return next(
+                (users[n] for n in names if users[n].role == role and (org is None or users[n].organization_id == org)),
+                None,
+            )
+
+        buyer = staff("buyer")
+        if buyer is None:
+            raise RuntimeError("the demo data names no buyer")
+        orgs = [users[n].organization_id for n in names if users[n].role == "buyer"]
+        judged = session.scalars(
+            select(Tender).where(Tender.status == "active.qualification", Tender.buyer_id.in_(orgs)).limit(1)
+        ).first()
+        evaluator = staff("evaluator", judged.buyer_id) if judged is not None else None
+        contract = session.scalars(
+            select(Contract)
+            .where(Contract.buyer_id == buyer.organization_id)
+            .order_by(Contract.status != "active", Contract.created_at)  # a contract being delivered, if any
+            .limit(1)
+        ).first()
+        suppliers = [users[n] for n in names if users[n].role == "supplier"]
+        seller = next(
+            (
+                s
+                for s in suppliers
+                if session.scalars(select(Contract.id).where(Contract.supplier_id == s.organization_id)).first()
+            ),
+            suppliers[0] if suppliers else None,
+        )
+        shots = [
+            Shot("buyer-workspace", buyer.username, "/buyer", ("uk", "en")),
+            Shot("buyer-wizard", buyer.username, "/buyer/tenders/new", ("uk", "en")),
+        ]
+        if judged is not None and evaluator is not None:
+            shots.append(Shot("evaluation", evaluator.username, f"/buyer/tenders/{judged.id}/evaluation"))
+        if contract is not None:
+            shots.append(Shot("buyer-contract", buyer.username, f"/buyer/contracts/{contract.id}"))
+        if seller is not None:
+            shots.append(Shot("supplier-workspace", seller.username, "/supplier", ("uk", "en")))
+    return shots, password
+
+
+def _log_in(page: Page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    with page.expect_navigation():
+        page.locator("#password").press("Enter")
+    if "/login" in page.url:
+        raise RuntimeError(f"{username} could not log in")
+
+
+def shoot_people(browser: Browser, base: str, app: FastAPI, out: Path, local_only: Any) -> list[Path]:
+    """Log in as each demo person in a browser of their own and shoot their pages; the files written."""
+    shots, password = people_shots(app)
+    written: list[Path] = []
+    for lang, locale in (("uk", "uk-UA"), ("en", "en-GB")):
+        for username in dict.fromkeys(s.username for s in shots if lang in s.langs):
+            options: dict[str, Any] = {"base_url": base, "locale": locale, "viewport": DESKTOP}
+            context = browser.new_context(**options)
+            context.route("**/*", local_only)
+            page = context.new_page()
+            _log_in(page, username, password)
+            for shot in shots:
+                if shot.username == username and lang in shot.langs:
+                    target = out / f"{shot.name}-{lang}.png"
+                    _capture(page, shot.path, target)
+                    written.append(target)
+            context.close()
+    return written
+
+
+def shoot(base: str, app: FastAPI, out: Path, chromium: Path, *, public: bool = True) -> list[Path]:
     """Take the screenshots; return the files written."""
-    pages = pick(base)
+    pages = pick(base) if public else {}
     written: list[Path] = []
     offsite: list[str] = []
 
@@ -98,7 +204,7 @@ def shoot(base: str, out: Path, chromium: Path) -> list[Path]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
-        for lang, locale in (("uk", "uk-UA"), ("en", "en-GB")):
+        for lang, locale in (("uk", "uk-UA"), ("en", "en-GB")) if public else ():
             for viewport, suffix in ((DESKTOP, ""), (PHONE, "-phone")):
                 options: dict[str, Any] = {"base_url": base, "locale": locale, "viewport": viewport}
                 if viewport is PHONE:
@@ -112,6 +218,7 @@ def shoot(base: str, out: Path, chromium: Path) -> list[Path]:
                     _capture(page, path, target)
                     written.append(target)
                 context.close()
+        written += shoot_people(browser, base, app, out, local_only)
         browser.close()
     if offsite:
         raise RuntimeError(f"pages asked for other sites: {sorted(set(offsite))}")
@@ -134,13 +241,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where the PNGs go")
     parser.add_argument("--tenders", type=int, default=60, help="tenders to seed (a fresh directory only)")
     parser.add_argument("--chromium", type=Path, default=Path("/usr/bin/chromium"), help="the Chromium binary")
+    parser.add_argument("--only", choices=("all", "people"), default="all", help="people: only the logged-in pages")
     args = parser.parse_args()
     if not args.chromium.exists():
         sys.exit(f"{args.chromium} is not installed (apt-get install chromium)")
     args.out.mkdir(parents=True, exist_ok=True)
     seed(args.data_dir, args.tenders)
-    with serve(args.data_dir) as base:
-        for path in shoot(base, args.out, args.chromium):
+    with serve(args.data_dir) as (base, app):
+        for path in shoot(base, app, args.out, args.chromium, public=args.only == "all"):
             print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {path.stat().st_size // 1024} KiB")
 
 
