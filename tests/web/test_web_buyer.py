@@ -22,6 +22,7 @@ from quartermaster.tenders.schemas import QuestionIn
 from quartermaster.types import FixedClock
 from quartermaster.web import buyer as buyer_pages
 from quartermaster.web import plans as plan_pages
+from quartermaster.web import refusals
 from quartermaster.web.i18n import translations
 from support.contract_flows import ContractFlow
 from support.web import give_passwords
@@ -573,16 +574,14 @@ def test_every_buyer_and_plan_text_has_a_ukrainian_translation() -> None:
         for a, b in re.findall(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""", page.read_text())
     }
     for labels in (
-        buyer_pages.REFUSALS,
         buyer_pages.FIELD_LABELS,
         buyer_pages.ROW_LABELS,
         buyer_pages.JUSTIFICATIONS,
         plan_pages.PLAN_STATUS,
-        plan_pages.REFUSALS,
         plan_pages.PLAN_LABELS,
     ):
         used |= set(labels.values())
-    used.add(buyer_pages.NOT_A_DRAFT)
+    used |= refusals.every_explanation()
     uk = translations("uk")
     # Texts whose Ukrainian is the same as the English (codes everyone writes alike).
     same = {"NSN"}

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
 from quartermaster.web.i18n import LOCALES_DIR, translations
+from quartermaster.web.refusals import every_explanation
 from quartermaster.web.templating import TEMPLATES
+
+WEB = TEMPLATES.parent
 
 # ``_("...")`` / ``_('...')`` and the singular of ``ngettext("...", "...", n)`` in a template.
 GETTEXT = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -76,3 +80,37 @@ def test_placeholders_survive_translation() -> None:
                     broken.append(f"{path.name}: {ids[0]!r} -> {text!r}")
 
     assert broken == []
+
+
+def _page_texts() -> dict[str, set[str]]:
+    """The English texts the parts pass to the shared 403, 404 and refusal pages (``web.refusals``): the heading and
+    message of ``denied``/``not_found`` calls, the text of every ``Link`` and a ``message`` chosen before the call."""
+    used: dict[str, set[str]] = {}
+    for module in sorted(WEB.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            texts: list[ast.expr] = []
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if node.func.id in ("denied", "not_found", "refused"):
+                    texts += [k.value for k in node.keywords if k.arg in ("heading", "message")]
+                elif node.func.id == "Link" and len(node.args) == 2:
+                    texts.append(node.args[1])
+            elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["message"]:
+                texts.append(node.value)
+            for text in texts:
+                if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                    used.setdefault(text.value, set()).add(module.name)
+    return used
+
+
+def test_every_refusal_explanation_and_shared_page_text_has_a_ukrainian_translation() -> None:
+    uk = translations("uk")
+    pages = _page_texts()
+
+    missing = sorted(text for text in every_explanation() if uk.gettext(text) == text)
+    missing += sorted(
+        f"{text!r} in {', '.join(sorted(where))}" for text, where in pages.items() if uk.gettext(text) == text
+    )
+
+    assert len(pages) > 15
+    assert "Your organization has no contract at this address." in pages
+    assert missing == []

@@ -19,7 +19,7 @@ from quartermaster.contracts import service as contracts
 from quartermaster.contracts.models import Amendment, Contract, Delivery, Payment
 from quartermaster.db.tx import Database
 from quartermaster.types import FixedClock
-from quartermaster.web import attachments, contracting
+from quartermaster.web import contracting, refusals
 from quartermaster.web.i18n import translations
 from support.contract_flows import ContractFlow, Line, active_contract, snapshot
 from support.web import csrf_of, give_passwords, person_client
@@ -465,11 +465,10 @@ def _template_texts(pages: list[Path]) -> set[str]:
 def test_every_contracting_text_has_a_ukrainian_translation() -> None:
     templates = Path(contracting.__file__).parent / "templates"
     used = _template_texts([*(templates / "contracting").glob("*.html"), templates / "partials" / "attach.html"])
-    used |= set(contracting.REASONS.values()) | {contracting.GENERIC_REASON}
+    used |= refusals.every_explanation()
     used |= set(contracting.CONTRACT_STATUS.values()) | set(contracting.DELIVERY_STATUS.values())
     used |= set(contracting.FIELD_LABELS.values()) | set(contracting.GROUND_LABELS.values())
     used |= set(contracting.NEXT_ACTIONS)
-    used |= set(attachments.REASONS.values()) | {attachments.GENERIC_REASON}
     uk = translations("uk")
 
     missing = sorted(text for text in used if uk.gettext(text) == text)

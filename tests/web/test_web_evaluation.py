@@ -17,7 +17,7 @@ from quartermaster.db.tx import Database
 from quartermaster.identity.models import User
 from quartermaster.tenders.models import Tender
 from quartermaster.types import FixedClock
-from quartermaster.web import evaluation
+from quartermaster.web import evaluation, refusals
 from quartermaster.web.i18n import translations
 from support.flows import Flow, ok
 from support.web import csrf_of, give_passwords, person_client
@@ -415,8 +415,8 @@ def test_every_evaluation_text_has_a_ukrainian_translation() -> None:
         for page in templates.glob("*.html")
         for a, b in re.findall(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""", page.read_text())
     }
+    used |= refusals.every_explanation()
     for labels in (
-        evaluation.REFUSALS,
         evaluation.ROLE_DUTIES,
         evaluation.NEXT_ACTIONS,
         evaluation.BID_STATUS,

@@ -19,7 +19,7 @@ from quartermaster.events.models import Event
 from quartermaster.identity import service as identity
 from quartermaster.tenders.models import Enquiry
 from quartermaster.types import FixedClock
-from quartermaster.web import supplier
+from quartermaster.web import refusals, supplier
 from quartermaster.web.i18n import translations
 from support.contract_flows import ContractFlow
 from support.flows import Flow
@@ -262,7 +262,7 @@ def test_every_supplier_text_has_a_ukrainian_translation() -> None:
         for page in templates.glob("*.html")
         for a, b in re.findall(r"""_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""", page.read_text())
     }
-    used |= set(supplier.REASONS.values()) | {supplier.GENERIC_REASON}
+    used |= refusals.every_explanation()
     used |= {text for labels in supplier.STATUS.values() for text in labels.values()}
     uk = translations("uk")
 

@@ -13,7 +13,6 @@ file slightly too large is answered by this page rather than by the body limit.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
@@ -34,6 +33,7 @@ from quartermaster.documents.models import RELATED_TYPES, Document
 from quartermaster.errors import NotFound, QMError
 from quartermaster.tenders import access
 from quartermaster.web.auth import CsrfChecked, MaybePerson, PageRoute, Person
+from quartermaster.web.refusals import Refusal
 from quartermaster.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -61,53 +61,25 @@ FILE_TYPES = {
     ".p7s": "application/pkcs7-signature",
     ".asice": "application/vnd.etsi.asic-e+zip",
 }
-# Reasons by error code (English msgids; the Ukrainian is in contracting.po).
-REASONS = {
-    "attachment.bad_next": "The page to return to must be a page of this site.",
-    "attachment.no_file": "Choose a file to attach.",
-    "attachment.too_large": "The file is too large.",
-    "attachment.type_forbidden": "This kind of file cannot be attached.",
-    "attachment.bad_text": "The title contains a character that cannot be stored.",
-    "document.invalid": "Give the document a title (up to 300 characters) and choose its type.",
-    "document.upload_forbidden": "You may not attach documents here.",
-    "document.frozen": "The documents here can no longer change at this stage.",
-    "document.integrity": "The file could not be stored intact; try again.",
-    "document.version_conflict": "Another version was attached at the same time; try again.",
-    "bid.deadline_passed": "The tender period has ended: the bid's documents can no longer change.",
-    "access.classified": "This contracting process is classified; your clearance does not allow you to see it.",
-    "validation.failed": "Some of what you entered is not valid.",
-    "not_found": "What you are attaching to does not exist or is not visible to you.",
-}
-GENERIC_REASON = "The request was refused."
 
 
-@dataclass(frozen=True)
-class AttachRefusal:
-    """Why a file was not attached: the code, the reason (an English msgid), the service's words, the status."""
-
-    code: str
-    reason: str
-    status: int
-    detail: str | None = None
-
-    @classmethod
-    def of(cls, error: QMError) -> AttachRefusal:
-        """The refusal of a domain error (every NotFound reads the same: existence is not disclosed)."""
-        key = "not_found" if isinstance(error, NotFound) else error.code
-        return cls(error.code, REASONS.get(key, GENERIC_REASON), status_of(error), error.message)
-
-    @classmethod
-    def local(cls, code: str, status: int = 422) -> AttachRefusal:
-        """A refusal found by the page itself."""
-        return cls(code, REASONS[code], status)
+def refusal_of(error: QMError) -> Refusal:
+    """The refusal of a domain error (every NotFound reads the same: existence is not disclosed)."""
+    target = "attachment.target_not_found" if isinstance(error, NotFound) else None
+    return Refusal.of(error, page="attachments", explain_as=target)
 
 
 class Refused(Exception):
     """Raised inside ``_attach`` to stop with a refusal."""
 
-    def __init__(self, refusal: AttachRefusal) -> None:
+    def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.code)
         self.refusal = refusal
+
+
+def _local(code: str, status: int = 422) -> Refused:
+    """A refusal the page finds itself, to raise."""
+    return Refused(Refusal.local(code, page="attachments", status=status))
 
 
 def file_limit(settings: Settings) -> int:
@@ -182,7 +154,7 @@ def _attach(request: Request, person: Actor, typed: dict[str, str], upload: Uplo
         blobs = make_blobstore(state.settings)
         stored = documents.store_content(blobs, _chunks(upload.file))
         if stored.size > file_limit(state.settings):  # the declared size was wrong: nothing is recorded
-            raise Refused(AttachRefusal.local("attachment.too_large", 413))
+            raise _local("attachment.too_large", 413)
         with state.db.unit_of_work() as session:
             doc = documents.upload_document(
                 session,
@@ -200,23 +172,23 @@ def _attach(request: Request, person: Actor, typed: dict[str, str], upload: Uplo
     except Refused as stop:
         return _refused(request, state, typed, stop.refusal)
     except QMError as exc:
-        return _refused(request, state, typed, AttachRefusal.of(exc))
+        return _refused(request, state, typed, refusal_of(exc))
     return RedirectResponse(typed["next"], status_code=303)
 
 
 def _check(state: AppState, person: Actor, typed: dict[str, str], upload: UploadFile | None) -> str:
     """Everything that can be checked before the bytes are stored; returns the media type to record."""
     if not safe_next(typed["next"]):
-        raise Refused(AttachRefusal.local("attachment.bad_next"))
+        raise _local("attachment.bad_next")
     if "\x00" in typed["title"]:
-        raise Refused(AttachRefusal.local("attachment.bad_text"))
+        raise _local("attachment.bad_text")
     if upload is None or not upload.filename or upload.size == 0:
-        raise Refused(AttachRefusal.local("attachment.no_file"))
+        raise _local("attachment.no_file")
     content_type = FILE_TYPES.get(PurePosixPath(upload.filename.replace("\\", "/")).suffix.lower())
     if content_type is None:
-        raise Refused(AttachRefusal.local("attachment.type_forbidden", 415))
+        raise _local("attachment.type_forbidden", 415)
     if upload.size is not None and upload.size > file_limit(state.settings):
-        raise Refused(AttachRefusal.local("attachment.too_large", 413))
+        raise _local("attachment.too_large", 413)
     with state.db.unit_of_work(write=False) as session:
         target = documents.check_upload(
             session,
@@ -232,7 +204,7 @@ def _check(state: AppState, person: Actor, typed: dict[str, str], upload: Upload
     return content_type
 
 
-def _refused(request: Request, state: AppState, typed: dict[str, str], refusal: AttachRefusal) -> HTMLResponse:
+def _refused(request: Request, state: AppState, typed: dict[str, str], refusal: Refusal) -> HTMLResponse:
     context: dict[str, Any] = {
         "refusal": refusal,
         "attach_typed": typed,

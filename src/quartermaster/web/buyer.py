@@ -1,15 +1,14 @@
 """Buyer pages of the web interface: the workspace, the draft tender wizard, publishing and answering questions.
 
 Every page is for the staff of a buying organization (buyers and approvers); anyone else gets a 403 page. A refused
-command re-renders its form with what was typed and the refusal explained by its error code (``REFUSALS``), the
-same codes the API's problem documents carry.
+command re-renders its form with what was typed and the refusal explained by its error code (``refusals.EXPLANATIONS``),
+the same codes the API's problem documents carry.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -36,6 +35,7 @@ from quartermaster.types import MARKINGS
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers, label
+from quartermaster.web.refusals import Link, Refusal, denied, not_found
 from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -46,22 +46,6 @@ PROCEDURES = ("open", "selective", "negotiated", "limited", "framework")
 CATEGORIES = ("goods", "services", "works")
 PERIOD_FIELDS = ("prequalification_end", "enquiry_end", "tender_end")
 
-# The refusals people meet most, by error code, in English (translated by the catalogue); others show the message.
-REFUSALS = {
-    "validation.failed": "Some fields are not valid; see the notes below.",
-    "tender.invalid_items": "The lot or its item is not valid; see the notes below.",
-    "tender.rules_not_met": "The tender does not meet the rulebook for its procedure; see the notes below.",
-    "tender.separation_of_duties": "The person who prepared a tender may not publish it: another approver must.",
-    "tender.not_a_call_off": "A mini-competition is created from its framework, not here.",
-    "tender.not_found": "The tender was not found.",
-    "enquiry.not_found": "The question was not found.",
-    "enquiry.already_answered": "The question is already answered.",
-    "auth.role_forbidden": "Your role may not do this.",
-    "auth.not_party": "Only the buyer's own staff may do this.",
-    "state.invalid_transition": "This cannot be done in the tender's current state.",
-    "precondition.stale": "Someone saved this draft since you opened it; open it again to see their changes.",
-    "tender.invalid_plan": "A tender may only follow a published plan of your organization.",
-}
 # Form fields by their English label (translated in the templates), also used to name fields in refusals.
 FIELD_LABELS = {
     "title": "Title",
@@ -152,20 +136,9 @@ class DraftForm(BaseModel):
     lots: list[LotForm] = Field(default_factory=lambda: [LotForm()])
 
 
-@dataclass(frozen=True)
-class Note:
-    """A refusal's note on one field: the typed field's name, its English label and its lot and item (from 0)."""
-
-    field: str
-    label: str
-    message: str
-    lot: int | None = None
-    item: int | None = None
-
-
-def note_of(path: str, message: str) -> Note:
-    """The note for a service's or schema's field path (``lots.1.items.0.cpv`` -> the field ``lots-1-items-0-cpv``
-    of the second lot's first item; ``items.2.unit`` -> ``items-2-unit`` of a plan)."""
+def form_field(path: str) -> str:
+    """The typed field of a service's or schema's field path (``lots.1.items.0.cpv`` -> ``lots-1-items-0-cpv``, the
+    second lot's first item; ``items.2.unit`` -> ``items-2-unit`` of a plan; ``lots.0`` -> ``lots-0``)."""
     parts = [p for p in path.split(".") if p]
     lot: int | None = None
     if len(parts) >= 2 and parts[0] == "lots" and parts[1].isdigit():
@@ -174,30 +147,13 @@ def note_of(path: str, message: str) -> Note:
     if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit():
         item, rest = int(parts[1]), parts[2:]
         name = rest[0] if rest else ""
-        if name in ITEM_FIELDS:
-            return Note(f"{prefix}items-{item}-{name}", ROW_LABELS[name], message, lot, item)
-        return Note(f"{prefix}items-{item}", "Item", message, lot, item)
+        return f"{prefix}items-{item}-{name}" if name in ITEM_FIELDS else f"{prefix}items-{item}"
     if parts[:1] == ["value"] or parts[:1] == ["value_amount"]:
-        if parts[1:2] == ["currency"]:
-            return Note("currency", "Currency", message, lot)
-        return Note(f"{prefix}value_amount", "Expected value", message, lot)
+        return "currency" if parts[1:2] == ["currency"] else f"{prefix}value_amount"
     if lot is not None:
         name = parts[0] if parts else ""
-        if name in ("title", "items"):
-            return Note(f"{prefix}{name}", ROW_LABELS[name], message, lot)
-        return Note(prefix.rstrip("-"), "Lot", message, lot)
-    name = parts[-1] if parts else path
-    return Note(name, FIELD_LABELS.get(name, name), message)
-
-
-class Refusal:
-    """A refused command as a page shows it: its code, the explanation, and notes per field."""
-
-    def __init__(self, code: str, message: str, notes: Sequence[Note] = ()) -> None:
-        self.code = code
-        self.text = REFUSALS.get(code, message)
-        self.notes = list(notes)
-        self.fields = {note.field for note in self.notes}
+        return f"{prefix}{name}" if name in ("title", "items") else prefix.rstrip("-")
+    return parts[-1] if parts else path
 
 
 def _state(request: Request) -> AppState:
@@ -206,18 +162,13 @@ def _state(request: Request) -> AppState:
 
 
 def refusal_of(exc: QMError) -> Refusal:
-    """A domain error as a page explains it (field notes from ``errors``, when the error carries them)."""
-    listed = exc.fields.get("errors") or []
-    notes = [note_of(str(e.get("field", "")), str(e.get("message", ""))) for e in listed if isinstance(e, dict)]
-    if exc.fields.get("reason"):
-        notes.append(Note("", "", str(exc.fields["reason"])))
-    return Refusal(exc.code, exc.message, notes)
+    """A domain error as the buyer's pages explain it, the notes on the typed fields (lots and items by row)."""
+    return Refusal.of(exc, field_of=form_field)
 
 
 def refusal_of_schema(exc: ValidationError) -> Refusal:
-    """A schema's refusal of what was typed, with a note per field."""
-    notes = [note_of(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
-    return Refusal("validation.failed", "the form is not valid", notes)
+    """A schema's refusal of what was typed, with a note per typed field."""
+    return Refusal.of_schema(exc, field_of=form_field)
 
 
 def status_label(code: str | None) -> str:
@@ -229,7 +180,31 @@ def _staff(request: Request, person: Actor) -> Response | None:
     """None for a buyer or approver of an organization; the 403 page for anyone else."""
     if person.role in WORKSPACE_ROLES and person.organization_id is not None:
         return None
-    return render(request, "buyer/forbidden.html", status_code=403)
+    return denied(
+        request,
+        heading="Buyer's workspace",
+        message="The buyer's workspace is for the buyers and approvers of a buying organization. "
+        "Your account may not use it.",
+        links=[Link("/account", "Your account"), Link("/tenders", "Search tenders")],
+    )
+
+
+def tender_not_found(request: Request) -> Response:
+    """The 404 page of a tender the person's organization does not have."""
+    return not_found(
+        request,
+        message="Your organization has no tender at this address.",
+        links=[Link("/buyer", "Buyer's workspace")],
+    )
+
+
+def plan_not_found(request: Request) -> Response:
+    """The 404 page of a plan the person's organization does not have."""
+    return not_found(
+        request,
+        message="Your organization has no plan at this address.",
+        links=[Link("/buyer/plans", "Procurement plans")],
+    )
 
 
 # --- the workspace --------------------------------------------------------------------------------------------
@@ -465,9 +440,9 @@ def new_tender_form(request: Request, person: Person, plan_id: Annotated[str, Qu
         try:
             plan = plans.get_plan(session, plan_id, actor=person)
         except NotFound:
-            return render(request, "plans/not_found.html", status_code=404)
+            return plan_not_found(request)
         if plan.buyer_id != person.organization_id:
-            return render(request, "plans/not_found.html", status_code=404)
+            return plan_not_found(request)
         return _wizard(request, plan_draft(plan))
 
 
@@ -611,9 +586,6 @@ def tender_draft(tender: Tender) -> DraftForm:
     )
 
 
-NOT_A_DRAFT = "Only a draft may be changed; this tender is already published or closed."
-
-
 @router.get("/buyer/tenders/{tender_id}/edit", response_class=HTMLResponse)
 def edit_draft_form(request: Request, person: Person, tender_id: str) -> Response:
     """The wizard prefilled with the organization's draft."""
@@ -625,10 +597,9 @@ def edit_draft_form(request: Request, person: Person, tender_id: str) -> Respons
         try:
             tender = _own_tender(session, person, tender_id)
         except (NotFound, PermissionDenied):
-            return render(request, "buyer/not_found.html", status_code=404)
+            return tender_not_found(request)
         if tender.status != m.DRAFT:
-            refusal = Refusal("state.invalid_transition", NOT_A_DRAFT)
-            refusal.text = NOT_A_DRAFT
+            refusal = Refusal.local("state.invalid_transition", status=409, explain_as="tender.not_a_draft")
             return _tender_page(request, person, tender_id, refusal=refusal, status_code=409)
         editing = {"id": tender.id, "title": tender.title}
         return _wizard(request, tender_draft(tender), action=f"/buyer/tenders/{tender_id}/edit", editing=editing)
@@ -647,7 +618,7 @@ def edit_draft(request: Request, person: Person, tender_id: str, fields: Typed) 
         try:
             tender = _own_tender(session, person, tender_id)
         except (NotFound, PermissionDenied):
-            return render(request, "buyer/not_found.html", status_code=404)
+            return tender_not_found(request)
         form.procedure, form.plan_id = tender.procedure, tender.plan_id or ""  # fixed once prepared
         editing = {"id": tender.id, "title": tender.title}
     pressed = row_action(fields.get("action", ""))
@@ -723,7 +694,7 @@ def _tender_page(
         try:
             tender = _own_tender(session, person, tender_id)
         except (NotFound, PermissionDenied):
-            return render(request, "buyer/not_found.html", status_code=404)
+            return tender_not_found(request)
         prepared_by = service.preparers(session, tender)
         publish: dict[str, str] = {}
         if tender.status == m.DRAFT:
@@ -759,6 +730,7 @@ def _tender_page(
             typed=typed or {},
             refusal=refusal,
             field_labels=FIELD_LABELS,
+            row_labels=ROW_LABELS,
             justification_labels=JUSTIFICATIONS,
             **{**helpers(state.lists, language(request)), "label": status_label},
         )

@@ -11,7 +11,7 @@ again with the error code, the reason in the person's language and what was type
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session, object_session
 
 from quartermaster.actors import Actor, Role
 from quartermaster.api.deps import AppState
-from quartermaster.api.problems import status_of
 from quartermaster.contracts import amendments, implementation
 from quartermaster.contracts import service as contracts
 from quartermaster.contracts.amendment_rules import GROUNDS
@@ -58,6 +57,7 @@ from quartermaster.web import attachments
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers
+from quartermaster.web.refusals import Link, Refusal, denied, not_found, refused
 from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -66,42 +66,6 @@ router.include_router(attachments.router)  # POST /documents: the attach form of
 Side = Literal["buyer", "supplier"]
 BUYER_STAFF = (Role.BUYER, Role.APPROVER)
 MAX_TYPED = 5000  # longest value kept from a form field (a reason's limit)
-
-# The reasons people read, by the services' error codes (English msgids; the Ukrainian is in contracting.po).
-REASONS = {
-    "contract.not_found": "This contract does not exist or is not one of your organization's.",
-    "contract.standstill": "The standstill period has not ended yet: the contract cannot be signed before then.",
-    "contract.complaint_pending": "Unresolved claims or complaints hold up this contract: it cannot be signed yet.",
-    "contract.already_signed": "This side has already signed, or a signature has fixed the unit prices.",
-    "contract.unit_prices_mismatch": "The unit prices do not add up to the contract value.",
-    "contract.not_fully_accepted": "Every line must be delivered and accepted in full before completion.",
-    "delivery.not_found": "This delivery does not exist.",
-    "delivery.quantity_exceeded": "The quantity is more than what remains to be delivered on this line.",
-    "payment.delivery_not_accepted": "Only an accepted delivery can be paid.",
-    "payment.exceeds_value": "All payments together may not exceed the contract value.",
-    "amendment.unknown_rationale": "Choose a lawful ground for the amendment.",
-    "amendment.change_not_allowed": "This ground does not allow that change.",
-    "amendment.quantity_direction": "Under this ground a quantity may not move that way.",
-    "amendment.price_direction": "Under this ground a unit price may not move that way.",
-    "amendment.price_cap_exceeded": "A unit price may move at most 10 % from its price at signature, in total.",
-    "amendment.term_not_extended": "An extension must set a later delivery date.",
-    "amendment.no_change": "The amendment changes nothing: give a new unit price, quantity or delivery date.",
-    "amendment.total_increased": "Under this ground the contract total may not rise.",
-    "amendment.total_not_reduced": "Under this ground the contract total must go down.",
-    "amendment.total_changed": "Under this ground the contract total must stay the same.",
-    "amendment.below_delivered": "A quantity cannot fall below what is already delivered or awaiting acceptance.",
-    "amendment.total_not_exact": "The new total must be a whole number of cents.",
-    "amendment.below_paid": "The new total cannot fall below what is already paid.",
-    "access.classified": "This contracting process is classified; your clearance does not allow you to see it.",
-    "auth.role_forbidden": "Your role does not allow this action.",
-    "auth.not_party": "Only the contract's own parties may do this.",
-    "state.invalid_transition": "This cannot be done at the contract's or delivery's current stage.",
-    "validation.failed": "Some of what you entered is not valid; see the notes below.",
-    "form.bad_number": "A number is not valid: type digits, with a comma or a point before the decimals.",
-    "form.bad_moment": "A date and time is not valid: use the date picker or the form 2026-03-02T09:00.",
-    "form.missing": "Fill in every required field.",
-}
-GENERIC_REASON = "The request was refused."
 
 CONTRACT_STATUS = {
     "pending": "Awaiting signatures",
@@ -145,37 +109,11 @@ NEXT_ACTIONS = (
 )
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why an action was refused: the error code, the reason (an English msgid), the service's words, field notes."""
-
-    code: str
-    reason: str
-    detail: str | None = None
-    status: int = 422
-    notes: tuple[tuple[str, str], ...] = ()
-    fields: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def of(cls, error: QMError) -> Refusal:
-        """The refusal of a domain error, with the notes of its ``errors`` list."""
-        listed = error.fields.get("errors") or []
-        notes = tuple(
-            (_field_name(str(e.get("field", ""))), str(e.get("message", ""))) for e in listed if isinstance(e, dict)
-        )
-        reason = REASONS.get(error.code, GENERIC_REASON)
-        return cls(error.code, reason, error.message, status_of(error), notes, frozenset(n for n, _ in notes))
-
-    @classmethod
-    def local(cls, code: str, fields: Sequence[str] = ()) -> Refusal:
-        """A refusal found by the page itself, before calling a service."""
-        return cls(code, REASONS[code], None, 422, tuple((f, "") for f in fields), frozenset(fields))
-
-    @classmethod
-    def schema(cls, exc: ValidationError) -> Refusal:
-        """A form that does not fit the command's schema."""
-        notes = tuple((_field_name(".".join(str(p) for p in err["loc"])), err["msg"]) for err in exc.errors())
-        return cls("validation.failed", REASONS["validation.failed"], None, 422, notes, frozenset(n for n, _ in notes))
+def _refusal(exc: QMError | ValidationError) -> Refusal:
+    """A refused command as the contract pages explain it, the notes on the form's fields."""
+    if isinstance(exc, ValidationError):
+        return Refusal.of_schema(exc, page="contracting", field_of=_field_name)
+    return Refusal.of(exc, page="contracting", field_of=_field_name)
 
 
 class BadForm(Exception):
@@ -212,7 +150,7 @@ async def _typed(request: Request) -> dict[str, str]:
 def _amount(raw: str, name: str) -> Decimal:
     value = parse_decimal(raw) if raw.strip() else None
     if value is None or abs(value) >= Decimal(10) ** 16:
-        raise BadForm(Refusal.local("form.bad_number", [name]))
+        raise BadForm(Refusal.local("form.bad_number", page="contracting", fields=[name]))
     return value
 
 
@@ -221,7 +159,7 @@ def _moment(raw: str, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise BadForm(Refusal.local("form.bad_moment", [name])) from None
+        raise BadForm(Refusal.local("form.bad_moment", page="contracting", fields=[name])) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -254,7 +192,18 @@ def _role_ok(person: Actor, side: Side) -> bool:
 
 
 def _forbidden(request: Request, side: Side) -> HTMLResponse:
-    return render(request, "contracting/forbidden.html", status_code=403, side=side)
+    if side == "buyer":
+        message = (
+            "These pages are for the buyers and approvers of the buying organization. Your account may not use them."
+        )
+    else:
+        message = "These pages are for the people who act for the supplier. Your account may not use them."
+    return denied(
+        request,
+        heading="Contracts",
+        message=message,
+        links=[Link("/account", "My account"), Link("/tenders", "Search tenders")],
+    )
 
 
 def _next_action(
@@ -346,14 +295,25 @@ def _may(person: Actor, contract: Contract, side: Side, facts: Facts, now: datet
 # --- the pages ---------------------------------------------------------------------------------------------------
 
 
+def _home(side: Side) -> Link:
+    if side == "buyer":
+        return Link("/buyer/contracts", "Contracts of my organization")
+    return Link("/supplier#contracts", "My workspace")
+
+
 def _not_found(request: Request, side: Side, refusal: Refusal | None = None) -> HTMLResponse:
-    return render(request, "contracting/not_found.html", status_code=404, side=side, refusal=refusal)
+    return not_found(
+        request,
+        message="Your organization has no contract at this address.",
+        links=[_home(side)],
+        refusal=refusal,
+    )
 
 
 def _refused(request: Request, side: Side, refusal: Refusal) -> HTMLResponse:
     if refusal.status == 404:
         return _not_found(request, side, refusal)
-    return render(request, "contracting/refused.html", status_code=refusal.status, side=side, refusal=refusal)
+    return refused(request, refusal, links=[_home(side)])
 
 
 def _detail_page(
@@ -371,7 +331,7 @@ def _detail_page(
         try:
             contract = _party_contract(session, person, contract_id, side, state.settings.ocid_prefix)
         except QMError as exc:
-            return _refused(request, side, Refusal.of(exc))
+            return _refused(request, side, _refusal(exc))
         facts = _facts(session, person, contract)
         items = {i.id: i for i in contract.items}
         page = render(
@@ -490,9 +450,9 @@ def _run(
     except BadForm as bad:
         return _detail_page(request, person, contract_id, side, refusal=bad.refusal, typed=typed)
     except ValidationError as exc:
-        return _detail_page(request, person, contract_id, side, refusal=Refusal.schema(exc), typed=typed)
+        return _detail_page(request, person, contract_id, side, refusal=_refusal(exc), typed=typed)
     except QMError as exc:
-        return _detail_page(request, person, contract_id, side, refusal=Refusal.of(exc), typed=typed)
+        return _detail_page(request, person, contract_id, side, refusal=_refusal(exc), typed=typed)
     return RedirectResponse(f"/{side}/contracts/{contract_id}#{anchor}", status_code=303)
 
 

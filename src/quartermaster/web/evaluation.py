@@ -3,7 +3,8 @@
 The pages are for the staff of the tender's buying organization: evaluators open bids and record verdicts,
 approvers disqualify, close negotiation, award, declare lots unsuccessful and cancel awards; buyers follow. Each
 command is one form posted to its own address; it calls the service in one ``unit_of_work`` and redirects back to
-the lot, or re-renders the page with what was typed and the refusal explained by its error code (``REFUSALS``).
+the lot, or re-renders the page with what was typed and the refusal explained by its error code
+(``refusals.EXPLANATIONS``).
 Prices appear only for bids the bids service lets the person read (``list_bids``, ``can_read_contents``): never
 before opening.
 """
@@ -11,7 +12,6 @@ before opening.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -42,6 +42,7 @@ from quartermaster.tenders.models import Lot, Tender
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers, label
+from quartermaster.web.refusals import Link, Refusal, denied, not_found
 from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -50,21 +51,6 @@ STAFF = (Role.BUYER, Role.APPROVER, Role.EVALUATOR)
 # Tender states the evaluator's workspace lists (tendering only once its deadline has passed).
 WORKSPACE_STATES = (tm.TENDERING, tm.OPENING, tm.NEGOTIATION, tm.QUALIFICATION)
 
-# The refusals people meet most, by error code, in English (translated by the catalogue); others show the message.
-REFUSALS = {
-    "validation.failed": "Some fields are not valid; see the notes below.",
-    "state.invalid_transition": "This cannot be done in the tender's, lot's or bid's current state.",
-    "auth.role_forbidden": "Your role may not do this.",
-    "auth.not_party": "Only the buyer's own staff may do this.",
-    "tender.not_found": "The tender was not found.",
-    "lot.not_found": "The lot was not found.",
-    "bid.not_found": "The bid was not found.",
-    "award.not_found": "The award was not found.",
-    "award.not_compliant": "Every evaluator must have found the bid compliant before it can be awarded.",
-    "award.not_best_ranked": "The award must go to the best-ranked compliant bid(s) under the tender's criteria.",
-    "award.contract_signed": "The award's contract is already signed, so the award can no longer be cancelled.",
-    "access.classified": "This contracting process is classified; your clearance does not allow you to see it.",
-}
 # What a person may do here, by role, in English (translated in the templates).
 ROLE_DUTIES = {
     Role.EVALUATOR: "As an evaluator you open the bids and record a verdict on every offer.",
@@ -95,32 +81,6 @@ FIELD_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """A refused command as the page shows it: the code, the explanation (English msgid), notes per field and the
-    form it came from (``form`` marks that form and keeps what was typed in it)."""
-
-    code: str
-    text: str
-    form: str
-    notes: list[tuple[str, str]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, exc: QMError, form: str) -> Refusal:
-        """A domain error as the page explains it."""
-        listed = exc.fields.get("errors") or []
-        notes = [(_field(str(e.get("field", ""))), str(e.get("message", ""))) for e in listed if isinstance(e, dict)]
-        if exc.fields.get("reason"):
-            notes.append(("", str(exc.fields["reason"])))
-        return cls(exc.code, REFUSALS.get(exc.code, exc.message), form, notes)
-
-    @classmethod
-    def of_schema(cls, exc: ValidationError, form: str) -> Refusal:
-        """What the command's schema refused."""
-        notes = [(_field(".".join(str(p) for p in err["loc"])), err["msg"]) for err in exc.errors()]
-        return cls("validation.failed", REFUSALS["validation.failed"], form, notes)
-
-
 def _field(path: str) -> str:
     first = path.split(".")[0] if path else ""
     return "value" if first == "value" else first
@@ -131,8 +91,29 @@ def _state(request: Request) -> AppState:
     return state
 
 
+def _refusal(exc: QMError | ValidationError) -> Refusal:
+    """A refused command as the evaluation page explains it."""
+    if isinstance(exc, ValidationError):
+        return Refusal.of_schema(exc, page="evaluation", field_of=_field)
+    return Refusal.of(exc, page="evaluation", field_of=_field)
+
+
 def _forbidden(request: Request) -> Response:
-    return render(request, "evaluation/forbidden.html", status_code=403)
+    return denied(
+        request,
+        heading="Evaluation",
+        message="Evaluation and award are for the staff of the buying organization: evaluators, approvers and "
+        "buyers. Your account may not use these pages.",
+        links=[Link("/account", "Your account"), Link("/tenders", "Search tenders")],
+    )
+
+
+def _not_found(request: Request, person: Actor) -> Response:
+    if person.role is Role.EVALUATOR:
+        home = Link("/evaluator", "Evaluator's workspace")
+    else:
+        home = Link("/buyer", "Buyer's workspace")
+    return not_found(request, message="Your organization has no tender at this address.", links=[home])
 
 
 def _staff(request: Request, person: Actor) -> Response | None:
@@ -334,7 +315,7 @@ def _evaluation_page(
         try:
             tender = _own_tender(session, person, tender_id)
         except (NotFound, PermissionDenied):
-            return render(request, "evaluation/not_found.html", status_code=404)
+            return _not_found(request, person)
         _, rules = tenders.tender_rules(tender)
         shown = list(bids.list_bids(session, actor=person, tender_id=tender.id))
         evaluations = list(awards.list_evaluations(session, actor=person, tender_id=tender.id))
@@ -442,7 +423,7 @@ def open_bids(request: Request, person: Person, tender_id: str) -> Response:
             _own_tender(session, person, tender_id)
             bids.open_bids(session, actor=person, now=state.clock.now(), tender_id=tender_id)
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, "open"), {}, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), {}, status_of(exc))
     return _back(tender_id)
 
 
@@ -458,7 +439,7 @@ def close_negotiation(request: Request, person: Person, tender_id: str) -> Respo
             _own_tender(session, person, tender_id)
             bids.close_negotiation(session, actor=person, now=state.clock.now(), tender_id=tender_id)
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, "close"), {}, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), {}, status_of(exc))
     return _back(tender_id)
 
 
@@ -496,16 +477,16 @@ def record_verdict(
             {"lot_id": lot_id, "compliant": compliant == "yes", "score": amount, "notes": notes.strip() or None}
         )
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, form), typed, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
     except ValidationError as exc:
-        return _refused(request, person, tender_id, Refusal.of_schema(exc, form), typed, 422)
+        return _refused(request, person, tender_id, _refusal(exc), typed, 422)
     try:
         with state.db.unit_of_work() as session:
             tender = _own_tender(session, person, tender_id)
             _bid_of(session, tender, bid_id)
             awards.evaluate_bid(session, actor=person, now=state.clock.now(), bid_id=bid_id, verdict=verdict)
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, form), typed, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
     return _back(tender_id, lot_id)
 
 
@@ -527,7 +508,7 @@ def disqualify(
             _bid_of(session, tender, bid_id)
             awards.disqualify_bid(session, actor=person, now=state.clock.now(), bid_id=bid_id, reason=text)
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, form), typed, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
     return _back(tender_id, lot_id or None)
 
 
@@ -575,9 +556,9 @@ def award_lot(
             spec = _award_spec(not rules.competitive, list(bid_ids), supplier_id, value, tender.currency, rationale)
             awards.award(session, actor=person, now=state.clock.now(), tender_id=tender_id, lot_id=lot_id, spec=spec)
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, form), typed, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
     except ValidationError as exc:
-        return _refused(request, person, tender_id, Refusal.of_schema(exc, form), typed, 422)
+        return _refused(request, person, tender_id, _refusal(exc), typed, 422)
     return _back(tender_id, lot_id)
 
 
@@ -598,7 +579,7 @@ def declare_unsuccessful(request: Request, person: Person, tender_id: str, lot_i
                 session, actor=person, now=state.clock.now(), tender_id=tender_id, lot_id=lot_id, reason=text
             )
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, form), typed, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
     return _back(tender_id, lot_id)
 
 
@@ -622,5 +603,5 @@ def cancel_award(request: Request, person: Person, tender_id: str, award_id: str
             lot_id = row.lot_id
             awards.cancel_award(session, actor=person, now=state.clock.now(), award_id=award_id, reason=text)
     except QMError as exc:
-        return _refused(request, person, tender_id, Refusal.of(exc, form), typed, status_of(exc))
+        return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
     return _back(tender_id, lot_id)

@@ -8,6 +8,7 @@ browser's ``Accept-Language``, else Ukrainian. Dates, numbers and money are form
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -87,6 +88,9 @@ def parse_decimal(raw: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+_CODE_BEFORE_DIGIT = re.compile(r"^(-?[A-Za-z]{2,})(?=\d)")
+
+
 class Formats:
     """Locale-aware formatting for one language (bound into every template as ``fmt``)."""
 
@@ -95,10 +99,15 @@ class Formats:
         self.locale = Locale.parse(lang)
 
     def money(self, amount: Decimal | str | None, currency: str) -> str:
-        """E.g. ``1 500 000,50 ₴`` (uk) or ``UAH 1,500,000.50`` (en)."""
+        """E.g. ``1 500 000,50 ₴`` (uk) or ``UAH 1,500,000.50`` (en).
+
+        Babel does not apply CLDR's currency spacing, so English would print ``UAH1,500,000.50``: a no-break space
+        goes between a currency code written in letters and the digits, as CLDR's ``insertBetween`` says.
+        """
         if amount is None:
             return ""
-        return str(format_currency(Decimal(amount), currency, locale=self.locale))
+        text = str(format_currency(Decimal(amount), currency, locale=self.locale))
+        return _CODE_BEFORE_DIGIT.sub("\\1\u00a0", text)
 
     def number(self, value: Decimal | int | float | str | None) -> str:
         """A number with the locale's grouping and decimal separators."""

@@ -3,12 +3,11 @@
 A buyer prepares and changes a draft plan; an approver who did not prepare it publishes it; an approver cancels a
 draft or published plan with a reason, or marks a published plan complete. A published plan is where a tender
 starts: "prepare a tender from this plan" opens the wizard prefilled and linked to the plan. Refusals re-render the
-form with what was typed, explained by the service's error code (``REFUSALS``).
+form with what was typed, explained by the service's error code (``refusals.EXPLANATIONS``).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -30,9 +29,10 @@ from quartermaster.plans.schemas import CancelPlan, PlanCreate, PlanUpdate
 from quartermaster.tenders.models import Tender
 from quartermaster.web import buyer
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
-from quartermaster.web.buyer import ItemForm, Refusal, Typed, refusal_of, refusal_of_schema
+from quartermaster.web.buyer import ItemForm, Typed
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers, label
+from quartermaster.web.refusals import Refusal
 from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -43,13 +43,6 @@ PLAN_STATUS = {
     pm.PLAN_PUBLISHED: "Published",
     pm.PLAN_COMPLETE: "Complete",
     pm.PLAN_CANCELLED: "Cancelled",
-}
-# Refusals of plan commands by error code (English, translated by the catalogue); others fall back to buyer's.
-REFUSALS = {
-    "plan.invalid": "The plan is not valid; see the notes below.",
-    "plan.not_found": "The plan was not found.",
-    "plan.separation_of_duties": "The person who prepared a plan may not publish it: another approver must.",
-    "plan.unknown_procedure": "The plan's procedure is not in the rulebook in force.",
 }
 PLAN_LABELS = {
     "title": "Title",
@@ -90,14 +83,11 @@ def _state(request: Request) -> AppState:
     return state
 
 
-def _refusal(refusal: Refusal) -> Refusal:
-    """Plan refusals explained by their own sentences, plan fields by their plan labels."""
-    refusal.text = REFUSALS.get(refusal.code, refusal.text)
-    refusal.notes = [
-        replace(note, label=PLAN_LABELS.get(note.field, note.label)) if note.item is None else note
-        for note in refusal.notes
-    ]
-    return refusal
+def _refusal(exc: QMError | ValidationError) -> Refusal:
+    """A refused plan command: explained as on the plan pages, the notes on the typed fields (items by row)."""
+    if isinstance(exc, ValidationError):
+        return Refusal.of_schema(exc, page="plans", field_of=buyer.form_field)
+    return Refusal.of(exc, page="plans", field_of=buyer.form_field)
 
 
 def plan_form(fields: dict[str, str]) -> PlanForm:
@@ -179,6 +169,7 @@ def _editor(
         procedures=buyer.PROCEDURES,
         categories=buyer.CATEGORIES,
         field_labels={**buyer.FIELD_LABELS, **PLAN_LABELS},
+        row_labels=buyer.ROW_LABELS,
         max_items=MAX_ITEMS,
         label=label,
     )
@@ -187,7 +178,7 @@ def _editor(
 
 
 def _not_found(request: Request) -> Response:
-    return render(request, "plans/not_found.html", status_code=404)
+    return buyer.plan_not_found(request)
 
 
 def _own_plan(session: Session, person: Actor, plan_id: str) -> Plan:
@@ -267,9 +258,9 @@ def create_plan(request: Request, person: Person, fields: Typed) -> Response:
             plan = service.create_plan(session, actor=person, now=state.clock.now(), spec=spec, lists=state.lists)
             plan_id = plan.id
     except ValidationError as exc:
-        return _editor(request, form, refusal=_refusal(refusal_of_schema(exc)), status_code=422)
+        return _editor(request, form, refusal=_refusal(exc), status_code=422)
     except QMError as exc:
-        return _editor(request, form, refusal=_refusal(refusal_of(exc)), status_code=status_of(exc))
+        return _editor(request, form, refusal=_refusal(exc), status_code=status_of(exc))
     return RedirectResponse(f"/buyer/plans/{plan_id}", status_code=303)
 
 
@@ -312,8 +303,7 @@ def edit_plan_form(request: Request, person: Person, plan_id: str) -> Response:
         except NotFound:
             return _not_found(request)
         if plan.status != pm.PLAN_DRAFT:
-            refusal = Refusal("state.invalid_transition", "only a draft plan may be changed")
-            refusal.text = "Only a draft plan may be changed."
+            refusal = Refusal.local("state.invalid_transition", status=409, explain_as="plan.not_a_draft")
             return _plan_page(request, person, plan_id, refusal=refusal, status_code=409)
         return _editor(request, _typed_of(plan), plan=plan)
 
@@ -344,11 +334,9 @@ def edit_plan(request: Request, person: Person, plan_id: str, fields: Typed) -> 
                 session, actor=person, now=state.clock.now(), plan_id=plan_id, spec=spec, lists=state.lists
             )
     except ValidationError as exc:
-        return _editor(request, form, plan=plan, refusal=_refusal(refusal_of_schema(exc)), status_code=422)
+        return _editor(request, form, plan=plan, refusal=_refusal(exc), status_code=422)
     except QMError as exc:
-        refusal = _refusal(refusal_of(exc))
-        if exc.code == "precondition.stale":
-            refusal.text = "Someone saved this plan since you opened it; open it again to see their changes."
+        refusal = _refusal(exc)
         return _editor(request, form, plan=plan, refusal=refusal, status_code=status_of(exc))
     return RedirectResponse(f"/buyer/plans/{plan_id}", status_code=303)
 
@@ -393,6 +381,7 @@ def _plan_page(
             typed=typed or {},
             refusal=refusal,
             field_labels={**buyer.FIELD_LABELS, **PLAN_LABELS},
+            row_labels=buyer.ROW_LABELS,
             tender_label=buyer.status_label,
             **helpers(state.lists, language(request)),
         )
@@ -421,10 +410,10 @@ def _command(request: Request, person: Actor, plan_id: str, command: str, reason
                 body = CancelPlan(reason=reason)
                 service.cancel_plan(session, actor=person, now=now, plan_id=plan_id, reason=body.reason)
     except ValidationError as exc:
-        refusal = _refusal(refusal_of_schema(exc))
+        refusal = _refusal(exc)
         return _plan_page(request, person, plan_id, refusal=refusal, typed=typed, status_code=422)
     except QMError as exc:
-        refusal = _refusal(refusal_of(exc))
+        refusal = _refusal(exc)
         return _plan_page(request, person, plan_id, refusal=refusal, typed=typed, status_code=status_of(exc))
     return RedirectResponse(f"/buyer/plans/{plan_id}", status_code=303)
 

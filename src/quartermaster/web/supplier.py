@@ -8,7 +8,6 @@ person typed and the reason explained in their language, keyed by the same ``cod
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -28,7 +27,7 @@ from quartermaster.bids.models import Bid
 from quartermaster.bids.schemas import BidValueIn
 from quartermaster.contracts.models import PENDING as CONTRACT_PENDING
 from quartermaster.contracts.models import Contract
-from quartermaster.errors import Conflict, NotFound, PermissionDenied, QMError, RuleViolation, ValidationFailed
+from quartermaster.errors import QMError
 from quartermaster.events.models import Event
 from quartermaster.schema_base import MoneyIO
 from quartermaster.tenders import access, periods
@@ -39,32 +38,10 @@ from quartermaster.tenders.schemas import QuestionIn
 from quartermaster.web import attachments
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
+from quartermaster.web.refusals import Link, Refusal, denied, not_found, refused
 from quartermaster.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-# The reasons people read, by the API's error codes (English msgids; the Ukrainian is in supplier.po).
-REASONS = {
-    "bid.deadline_passed": "The tender period has ended: bids are no longer accepted.",
-    "bid.duplicate": "Your organization already has a bid on this tender. You can see it on your workspace.",
-    "bid.not_invited": "Only invited suppliers may bid on this tender.",
-    "bid.invalid_values": "The prices do not fit this tender: each must be for an open lot, in the tender's currency.",
-    "bid.no_values": "Enter a price for at least one lot.",
-    "bid.bad_amount": "A price must be a positive amount with at most two decimal places.",
-    "state.invalid_transition": "This cannot be done at the tender's or contract's current stage.",
-    "tender.enquiries_closed": "Questions are closed for this tender.",
-    "tender.not_found": "This tender does not exist or is not visible to you.",
-    "contract.standstill": "The standstill period has not ended yet: the contract cannot be signed before then.",
-    "contract.already_signed": "Your organization has already signed this contract.",
-    "contract.unit_prices_mismatch": "The unit prices do not add up to the contract value: set the unit prices first.",
-    "contract.not_found": "This contract does not exist or is not visible to you.",
-    "access.classified": "This contracting process is classified; your clearance does not allow you to see it.",
-    "auth.role_forbidden": "Your role does not allow this action.",
-    "auth.forbidden": "You are not allowed to do this.",
-    "question.invalid": "Give the question a title and a text.",
-    "validation.failed": "Some of what you entered is not valid.",
-}
-GENERIC_REASON = "The request was refused."
 
 STATUS = {
     Bid.__name__: {
@@ -84,37 +61,18 @@ STATUS = {
 }
 
 
-def _status_code(error: QMError) -> int:
-    """The HTTP status the API gives the same error (see ``api.errors``)."""
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, Conflict):
-        return 409
-    if isinstance(error, (ValidationFailed, RuleViolation)):
-        return 422
-    return 400
+def _refusal(exc: QMError) -> Refusal:
+    """A refused command as the supplier's pages explain it."""
+    return Refusal.of(exc, page="supplier")
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why an action was refused: the API's code, the person's reason (an English msgid) and the service's words."""
+def _local(code: str) -> Refusal:
+    return Refusal.local(code, page="supplier")
 
-    code: str
-    reason: str
-    detail: str | None = None
-    status: int = 422
 
-    @classmethod
-    def of(cls, error: QMError) -> Refusal:
-        """The refusal of a domain error."""
-        return cls(error.code, REASONS.get(error.code, GENERIC_REASON), error.message, _status_code(error))
-
-    @classmethod
-    def local(cls, code: str) -> Refusal:
-        """A refusal found by the page itself before calling a service."""
-        return cls(code, REASONS[code])
+def _refused(request: Request, exc: QMError) -> HTMLResponse:
+    """The page of a refusal with no form to show again (a tender this person may not bid on or ask about)."""
+    return refused(request, _refusal(exc), links=[Link("/supplier", "Back to my workspace")], nav="supplier/_nav.html")
 
 
 def _state(request: Request) -> AppState:
@@ -123,7 +81,12 @@ def _state(request: Request) -> AppState:
 
 
 def _forbidden(request: Request) -> HTMLResponse:
-    return render(request, "supplier/forbidden.html", status_code=403)
+    return denied(
+        request,
+        heading="Suppliers only",
+        message="This workspace is for people who bid on behalf of a supplier. Your role does not give access to it.",
+        links=[Link("/account", "My account"), Link("/tenders", "Search tenders")],
+    )
 
 
 def _is_supplier(person: Actor) -> bool:
@@ -204,7 +167,12 @@ def receipt(request: Request, bid_id: str, person: Person) -> Response:
     with state.db.unit_of_work(write=False) as session:
         bid = session.get(Bid, bid_id)
         if bid is None or bid.supplier_id != person.organization_id:
-            return render(request, "partials/not_found.html", status_code=404)
+            return not_found(
+                request,
+                message="There is no public page at this address. The tender or contract may not exist, or may not "
+                "have been published yet.",
+                links=[Link("/tenders", "Search tenders")],
+            )
         tender = session.get(Tender, bid.tender_id)
         visible = access.may_view(session, person, bid.tender_id)
         page = render(
@@ -248,7 +216,7 @@ def _bid_page(
         try:
             tender = _tender_for(session, person, tender_id, state.settings.ocid_prefix)
         except QMError as exc:
-            return render(request, "supplier/refused.html", status_code=_status_code(exc), refusal=Refusal.of(exc))
+            return _refused(request, exc)
         existing = session.scalar(
             select(Bid).where(Bid.tender_id == tender.id, Bid.supplier_id == person.organization_id)
         )
@@ -301,7 +269,7 @@ def _submit(request: Request, person: Actor, tender_id: str, typed: dict[str, st
         try:
             currency = tenders.get_tender(session, tender_id, actor=person).currency
         except QMError as exc:
-            return render(request, "supplier/refused.html", status_code=_status_code(exc), refusal=Refusal.of(exc))
+            return _refused(request, exc)
     for lot_id, raw in typed.items():
         if not raw.strip():
             continue
@@ -313,15 +281,15 @@ def _submit(request: Request, person: Actor, tender_id: str, typed: dict[str, st
         except (ValueError, ValidationError):
             bad.append(lot_id)
     if bad:
-        return _bid_page(request, person, tender_id, typed=typed, refusal=Refusal.local("bid.bad_amount"), bad_lots=bad)
+        return _bid_page(request, person, tender_id, typed=typed, refusal=_local("bid.bad_amount"), bad_lots=bad)
     if not values:
-        return _bid_page(request, person, tender_id, typed=typed, refusal=Refusal.local("bid.no_values"))
+        return _bid_page(request, person, tender_id, typed=typed, refusal=_local("bid.no_values"))
     try:
         with state.db.unit_of_work() as session:
             bid, _ = bids.submit_bid(session, actor=person, now=state.clock.now(), tender_id=tender_id, values=values)
             bid_id = bid.id
     except QMError as exc:
-        return _bid_page(request, person, tender_id, typed=typed, refusal=Refusal.of(exc))
+        return _bid_page(request, person, tender_id, typed=typed, refusal=_refusal(exc))
     return RedirectResponse(f"/supplier/bids/{bid_id}", status_code=303)
 
 
@@ -345,7 +313,7 @@ def _ask_page(
         try:
             tender = _tender_for(session, person, tender_id, state.settings.ocid_prefix)
         except QMError as exc:
-            return render(request, "supplier/refused.html", status_code=_status_code(exc), refusal=Refusal.of(exc))
+            return _refused(request, exc)
         cutoff = periods.enquiry_cutoff(tender)
         return render(
             request,
@@ -378,13 +346,13 @@ def ask_question(
     try:
         question = QuestionIn(title=title, description=description, lot_id=lot_id or None)
     except ValidationError:
-        return _ask_page(request, person, tender_id, typed=typed, refusal=Refusal.local("question.invalid"))
+        return _ask_page(request, person, tender_id, typed=typed, refusal=_local("question.invalid"))
     state = _state(request)
     try:
         with state.db.unit_of_work() as session:
             periods.ask_question(session, actor=person, now=state.clock.now(), tender_id=tender_id, question=question)
     except QMError as exc:
-        return _ask_page(request, person, tender_id, typed=typed, refusal=Refusal.of(exc))
+        return _ask_page(request, person, tender_id, typed=typed, refusal=_refusal(exc))
     return RedirectResponse(f"/tenders/{tender_id}#questions", status_code=303)
 
 
