@@ -177,10 +177,8 @@ def _public_pages(
 
 
 def audit_opened(page: Page, audit: Audit) -> list[str]:
-    """The audit with every <details> of the page opened, as a person reading all of it would see it.
-
-    The shared audit reads a button's name from ``innerText``, which Chromium leaves empty for content hidden in a
-    closed <details>: the evaluation page's closed decision forms would be reported as unnamed buttons."""
+    """The audit with every <details> of the page opened, as a person reading all of it would see it: the contrast
+    check skips what is hidden, so the evaluation page's folded decision forms are only checked once opened."""
     page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
     return audit(page)
 

@@ -31,6 +31,7 @@ from quartermaster.tenders.models import Tender
 from quartermaster.web import indicators
 from quartermaster.web.auth import PageRoute, Person
 from quartermaster.web.queries import label
+from quartermaster.web.refusals import Link, denied, no_public_page
 from quartermaster.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -91,9 +92,15 @@ def timeline(request: Request, tender_id: str, person: Person) -> HTMLResponse:
     with state.db.unit_of_work(write=False) as session:
         tender = session.get(Tender, tender_id) if len(tender_id) <= 32 else None
         if tender is None:
-            return render(request, "partials/not_found.html", status_code=404)
+            return no_public_page(request)
         if not may_audit(person, tender.buyer_id) or not access.may_view(session, person, tender_id):
-            return render(request, "oversight/refused.html", status_code=403)
+            return denied(
+                request,
+                heading="Access refused",
+                message="The event history of a process is open to auditors and to the staff of its buyer; "
+                "a classified process only to those cleared for it.",
+                links=[Link("/", "Front page"), Link("/dashboard", "Dashboard")],
+            )
         events = _all_events(session, tender_id)
         page = render(
             request,
@@ -207,7 +214,7 @@ def dashboard_csv(request: Request, indicator: str) -> Response:
     """One indicator's table as CSV (UTF-8, a header row, codes and plain decimal numbers)."""
     spec = INDICATORS.get(indicator)
     if spec is None:
-        return render(request, "partials/not_found.html", status_code=404)
+        return no_public_page(request)
     state = _state(request)
     with state.db.unit_of_work(write=False) as session:
         rows = [asdict(r) for r in spec.query(session)]

@@ -261,6 +261,16 @@ def not_found(
     )
 
 
+def no_public_page(request: Request) -> HTMLResponse:
+    """The public portal's 404: nothing published at this address."""
+    return not_found(
+        request,
+        message="There is no public page at this address. The tender or contract may not exist, or may not have "
+        "been published yet.",
+        links=[Link("/tenders", "Search tenders")],
+    )
+
+
 def refused(
     request: Request,
     refusal: Refusal,

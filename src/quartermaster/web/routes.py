@@ -14,6 +14,7 @@ from quartermaster.api.deps import AppState
 from quartermaster.web import auth, buyer, contracting, evaluation, oversight, plans, supplier
 from quartermaster.web import queries as portal
 from quartermaster.web.i18n import LANGUAGES, parse_decimal
+from quartermaster.web.refusals import no_public_page
 from quartermaster.web.templating import STATIC, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -165,7 +166,7 @@ def tender(request: Request, tender_id: str) -> HTMLResponse:
     with state.db.unit_of_work(write=False) as session:
         view = portal.tender_view(session, tender_id, ocid_prefix=state.settings.ocid_prefix)
         if view is None:
-            return render(request, "partials/not_found.html", status_code=404)
+            return no_public_page(request)
         return render(request, "tender.html", **portal.helpers(state.lists, lang), **view)
 
 
@@ -177,7 +178,7 @@ def contract(request: Request, contract_id: str) -> HTMLResponse:
     with state.db.unit_of_work(write=False) as session:
         view = portal.contract_view(session, contract_id, ocid_prefix=state.settings.ocid_prefix)
         if view is None:
-            return render(request, "partials/not_found.html", status_code=404)
+            return no_public_page(request)
         return render(request, "contract.html", **portal.helpers(state.lists, lang), **view)
 
 
