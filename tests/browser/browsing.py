@@ -24,7 +24,8 @@ AUDIT_SCRIPT = """() => {
     if (!named) problems.push('control without a label: ' + describe(el));
   }
   for (const el of document.querySelectorAll('button, input[type=submit], a[href]')) {
-    const name = (el.innerText || el.textContent || el.value || el.getAttribute('aria-label') || el.getAttribute('title') || '').trim();
+    const text = el.innerText || el.textContent || el.value;  // textContent: a button folded in a closed <details>
+    const name = (text || el.getAttribute('aria-label') || el.getAttribute('title') || '').trim();
     const img = el.querySelector && el.querySelector('img[alt]:not([alt=""])');
     if (!name && !img) problems.push('control without an accessible name: ' + describe(el));
   }

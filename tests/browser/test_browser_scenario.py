@@ -418,11 +418,6 @@ def test_a_direct_award_goes_from_draft_to_a_signed_contract_without_waiting_for
     _public_pages(new_context, lang, audit, title, tender_id, contract.id, "Supplier 2", value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web.i18n.parse_decimal reads a lone comma as the decimal separator whatever the language: "
-    "an English '40,000' is stored as 40",
-)
 def test_a_quantity_typed_with_an_english_thousands_separator_is_read_as_thousands(
     new_context: Callable[..., BrowserContext], guard: Watch, audit: Audit, database: Database, people: World
 ) -> None:

@@ -33,7 +33,7 @@ from quartermaster.tenders.models import Enquiry, Tender
 from quartermaster.tenders.schemas import CancelTender, PublishTender, TenderCreate, TenderUpdate
 from quartermaster.types import MARKINGS
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
-from quartermaster.web.i18n import parse_decimal
+from quartermaster.web.i18n import decimal_or_text
 from quartermaster.web.queries import helpers, label
 from quartermaster.web.refusals import Link, Refusal, denied, not_found
 from quartermaster.web.templating import language, render
@@ -477,24 +477,17 @@ def procedure_rules(
     )
 
 
-def _decimal(raw: str) -> Decimal | str:
-    """A number as typed in either language (``1 500 000,50`` or ``1,500,000.50``); kept as text if unreadable
-    (the schema then refuses it and names the field)."""
-    value = parse_decimal(raw)
-    return raw if value is None else value
-
-
-def _lots_spec(form: DraftForm) -> list[dict[str, Any]]:
+def _lots_spec(form: DraftForm, lang: str) -> list[dict[str, Any]]:
     return [
         {
             "title": lot.title,
-            "value": {"amount": _decimal(lot.value_amount), "currency": form.currency.strip().upper()},
+            "value": {"amount": decimal_or_text(lot.value_amount, lang), "currency": form.currency.strip().upper()},
             "items": [
                 {
                     "description": item.description,
                     "cpv": item.cpv,
                     "unit": item.unit,
-                    "quantity": _decimal(item.quantity),
+                    "quantity": decimal_or_text(item.quantity, lang),
                     "nsn": item.nsn.strip() or None,
                 }
                 for item in lot.items
@@ -504,7 +497,7 @@ def _lots_spec(form: DraftForm) -> list[dict[str, Any]]:
     ]
 
 
-def _common_spec(form: DraftForm) -> dict[str, Any]:
+def _common_spec(form: DraftForm, lang: str) -> dict[str, Any]:
     return {
         "title": form.title,
         "description": form.description.strip() or None,
@@ -513,19 +506,20 @@ def _common_spec(form: DraftForm) -> dict[str, Any]:
         "justification": form.justification or None,
         "justification_details": form.justification_details.strip() or None,
         "marking": form.marking,
-        "lots": _lots_spec(form),
+        "lots": _lots_spec(form, lang),
     }
 
 
-def draft_spec(form: DraftForm) -> TenderCreate:
-    """The command body of a draft with its lots and items (pydantic's ValidationError for what the schema refuses)."""
-    body = {**_common_spec(form), "procedure": form.procedure, "plan_id": form.plan_id.strip() or None}
+def draft_spec(form: DraftForm, lang: str) -> TenderCreate:
+    """The command body of a draft with its lots and items, numbers read as written in ``lang`` (pydantic's
+    ValidationError for what the schema refuses)."""
+    body = {**_common_spec(form, lang), "procedure": form.procedure, "plan_id": form.plan_id.strip() or None}
     return TenderCreate.model_validate(body)
 
 
-def update_spec(form: DraftForm) -> TenderUpdate:
+def update_spec(form: DraftForm, lang: str) -> TenderUpdate:
     """The change of a draft: every field of the form (the procedure and the plan are fixed once prepared)."""
-    return TenderUpdate.model_validate(_common_spec(form))
+    return TenderUpdate.model_validate(_common_spec(form, lang))
 
 
 @router.post("/buyer/tenders/new", dependencies=[CsrfChecked])
@@ -542,7 +536,7 @@ def create_draft(request: Request, person: Person, fields: Typed) -> Response:
         return _wizard(request, form, fragment=bool(request.headers.get("HX-Request")))
     state = _state(request)
     try:
-        spec = draft_spec(form)
+        spec = draft_spec(form, language(request))
     except ValidationError as exc:
         return _wizard(request, form, refusal=refusal_of_schema(exc), status_code=422)
     try:
@@ -627,7 +621,7 @@ def edit_draft(request: Request, person: Person, tender_id: str, fields: Typed) 
         fragment = bool(request.headers.get("HX-Request"))
         return _wizard(request, form, action=action, editing=editing, fragment=fragment)
     try:
-        spec = update_spec(form)
+        spec = update_spec(form, language(request))
     except ValidationError as exc:
         refusal = refusal_of_schema(exc)
         return _wizard(request, form, action=action, editing=editing, refusal=refusal, status_code=422)

@@ -141,14 +141,23 @@ def _state(request: Request) -> AppState:
 # --- reading what people typed ----------------------------------------------------------------------------------
 
 
-async def _typed(request: Request) -> dict[str, str]:
+class TypedForm(dict[str, str]):
+    """A form's text fields as typed, and the language the person writes numbers in."""
+
+    def __init__(self, values: dict[str, str], lang: str) -> None:
+        super().__init__(values)
+        self.lang = lang
+
+
+async def _typed(request: Request) -> TypedForm:
     """The form's text fields as typed (cut to ``MAX_TYPED``), without the CSRF token."""
     form = await request.form()
-    return {k: v[:MAX_TYPED] for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"}
+    values = {k: v[:MAX_TYPED] for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"}
+    return TypedForm(values, language(request))
 
 
-def _amount(raw: str, name: str) -> Decimal:
-    value = parse_decimal(raw) if raw.strip() else None
+def _amount(raw: str, name: str, lang: str) -> Decimal:
+    value = parse_decimal(raw, lang) if raw.strip() else None
     if value is None or abs(value) >= Decimal(10) ** 16:
         raise BadForm(Refusal.local("form.bad_number", page="contracting", fields=[name]))
     return value
@@ -465,7 +474,7 @@ async def _command(
     return await run_in_threadpool(_run, request, person, contract_id, side, lambda c: build(c, typed), typed, anchor)
 
 
-def _sign(contract: Contract, typed: dict[str, str]) -> Command:
+def _sign(contract: Contract, typed: TypedForm) -> Command:
     return lambda s, who, now: contracts.sign_contract(s, actor=who, now=now, contract_id=contract.id)
 
 
@@ -481,11 +490,11 @@ async def supplier_sign(request: Request, contract_id: str, person: Person) -> R
     return await _command(request, person, contract_id, "supplier", _sign, "signatures")
 
 
-def _unit_prices(contract: Contract, typed: dict[str, str]) -> Command:
+def _unit_prices(contract: Contract, typed: TypedForm) -> Command:
     lines = []
     for item in contract.items:
         name = f"unit-{item.id}"
-        price = MoneyIO(amount=_amount(typed.get(name, ""), "unit_price"), currency=contract.currency)
+        price = MoneyIO(amount=_amount(typed.get(name, ""), "unit_price", typed.lang), currency=contract.currency)
         lines.append(UnitPriceIn(contract_item_id=item.id, unit_price=price))
     spec = UnitPricesIn(items=lines)
     return lambda s, who, now: contracts.set_unit_prices(s, actor=who, now=now, contract_id=contract.id, spec=spec)
@@ -497,10 +506,10 @@ async def set_unit_prices(request: Request, contract_id: str, person: Person) ->
     return await _command(request, person, contract_id, "supplier", _unit_prices, "lines")
 
 
-def _delivery(contract: Contract, typed: dict[str, str]) -> Command:
+def _delivery(contract: Contract, typed: TypedForm) -> Command:
     spec = DeliveryIn(
         contract_item_id=typed.get("contract_item_id", ""),
-        quantity=_amount(typed.get("quantity", ""), "quantity"),
+        quantity=_amount(typed.get("quantity", ""), "quantity", typed.lang),
         delivered_at=_moment(typed.get("delivered_at", ""), "delivered_at"),
         location=typed.get("location", "").strip() or None,
     )
@@ -513,12 +522,12 @@ async def record_delivery(request: Request, contract_id: str, person: Person) ->
     return await _command(request, person, contract_id, "supplier", _delivery, "deliveries")
 
 
-def _amendment(contract: Contract, typed: dict[str, str]) -> Command:
+def _amendment(contract: Contract, typed: TypedForm) -> Command:
     changes = []
     for item in contract.items:
         raw_price, raw_qty = typed.get(f"price-{item.id}", "").strip(), typed.get(f"qty-{item.id}", "").strip()
-        price = _amount(raw_price, "unit_price") if raw_price else None
-        quantity = _amount(raw_qty, "quantity") if raw_qty else None
+        price = _amount(raw_price, "unit_price", typed.lang) if raw_price else None
+        quantity = _amount(raw_qty, "quantity", typed.lang) if raw_qty else None
         price = None if price == item.unit_price else price
         quantity = None if quantity == item.quantity else quantity
         if price is not None or quantity is not None:
@@ -556,8 +565,8 @@ def _delivery_of(contract: Contract, delivery_id: str) -> str:
     return delivery_id
 
 
-def _acceptance(delivery_id: str) -> Callable[[Contract, dict[str, str]], Command]:
-    def build(contract: Contract, typed: dict[str, str]) -> Command:
+def _acceptance(delivery_id: str) -> Callable[[Contract, TypedForm], Command]:
+    def build(contract: Contract, typed: TypedForm) -> Command:
         target = _delivery_of(contract, delivery_id)
         note = AcceptIn(reason=typed.get(f"reason-{delivery_id}", "") or None).reason or None
         return lambda s, who, now: implementation.accept_delivery(
@@ -567,8 +576,8 @@ def _acceptance(delivery_id: str) -> Callable[[Contract, dict[str, str]], Comman
     return build
 
 
-def _rejection(delivery_id: str) -> Callable[[Contract, dict[str, str]], Command]:
-    def build(contract: Contract, typed: dict[str, str]) -> Command:
+def _rejection(delivery_id: str) -> Callable[[Contract, TypedForm], Command]:
+    def build(contract: Contract, typed: TypedForm) -> Command:
         target = _delivery_of(contract, delivery_id)
         reason = ReasonIn(reason=typed.get(f"reason-{delivery_id}", "")).reason
         return lambda s, who, now: implementation.reject_delivery(
@@ -590,9 +599,9 @@ async def reject_delivery(request: Request, contract_id: str, delivery_id: str, 
     return await _command(request, person, contract_id, "buyer", _rejection(delivery_id), "deliveries")
 
 
-def _payment(contract: Contract, typed: dict[str, str]) -> Command:
+def _payment(contract: Contract, typed: TypedForm) -> Command:
     spec = PaymentIn(
-        amount=MoneyIO(amount=_amount(typed.get("amount", ""), "amount"), currency=contract.currency),
+        amount=MoneyIO(amount=_amount(typed.get("amount", ""), "amount", typed.lang), currency=contract.currency),
         paid_at=_moment(typed.get("paid_at", ""), "paid_at"),
         delivery_id=typed.get("delivery_id", "").strip() or None,
         reference=typed.get("reference", "").strip() or None,
@@ -606,11 +615,11 @@ async def record_payment(request: Request, contract_id: str, person: Person) -> 
     return await _command(request, person, contract_id, "buyer", _payment, "payments")
 
 
-def _complete(contract: Contract, typed: dict[str, str]) -> Command:
+def _complete(contract: Contract, typed: TypedForm) -> Command:
     return lambda s, who, now: implementation.complete_contract(s, actor=who, now=now, contract_id=contract.id)
 
 
-def _terminate(contract: Contract, typed: dict[str, str]) -> Command:
+def _terminate(contract: Contract, typed: TypedForm) -> Command:
     reason = ReasonIn(reason=typed.get("termination_reason", "")).reason
     return lambda s, who, now: implementation.terminate_contract(
         s, actor=who, now=now, contract_id=contract.id, reason=reason

@@ -468,7 +468,7 @@ def record_verdict(
             )
         amount: Decimal | str | None = None
         if score.strip():
-            amount = parse_decimal(score)
+            amount = parse_decimal(score, language(request))
             if amount is None:
                 raise ValidationFailed(
                     "the score is not a number", errors=[{"field": "score", "message": "not a number"}]
@@ -513,14 +513,14 @@ def disqualify(
 
 
 def _award_spec(
-    direct: bool, bid_ids: list[str], supplier_id: str, value: str, currency: str, rationale: str
+    direct: bool, bid_ids: list[str], supplier_id: str, value: str, currency: str, rationale: str, lang: str
 ) -> AwardIn:
     """The award command from the form: ranked bids, or (limited procedure) a supplier and a value."""
     body: dict[str, Any] = {"rationale": rationale.strip() or None}
     if direct:
         if not supplier_id.strip():
             raise ValidationFailed("choose the supplier", errors=[{"field": "supplier_id", "message": "required"}])
-        amount = parse_decimal(value)
+        amount = parse_decimal(value, lang)
         if amount is None:
             raise ValidationFailed("the value is not a number", errors=[{"field": "value", "message": "not a number"}])
         body |= {"supplier_id": supplier_id, "value": {"amount": amount, "currency": currency}}
@@ -553,7 +553,9 @@ def award_lot(
         with state.db.unit_of_work() as session:
             tender = _own_tender(session, person, tender_id)
             _, rules = tenders.tender_rules(tender)
-            spec = _award_spec(not rules.competitive, list(bid_ids), supplier_id, value, tender.currency, rationale)
+            spec = _award_spec(
+                not rules.competitive, list(bid_ids), supplier_id, value, tender.currency, rationale, language(request)
+            )
             awards.award(session, actor=person, now=state.clock.now(), tender_id=tender_id, lot_id=lot_id, spec=spec)
     except QMError as exc:
         return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))

@@ -77,15 +77,40 @@ def _preferences(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def parse_decimal(raw: str) -> Decimal | None:
-    """A number as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None when it is not one."""
-    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text.replace(",", "")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+_ENGLISH_GROUPS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def parse_decimal(raw: str, lang: str) -> Decimal | None:
+    """A number as a person writes it in ``lang``; None when it is not one (the page then names the field).
+
+    Spaces (also no-break and thin ones) group digits in both languages. Ukrainian writes the decimal separator as a
+    comma (``1 500 000,50``), and a full stop is read as one too (``1500.50``: keyboards and copied figures). English
+    writes ``1,500,000.50``: there a comma only groups digits in threes, so ``40,000`` is forty thousand — never
+    forty, as a language-blind reading of the lone comma would make it — and ``40,5`` is refused rather than guessed.
+    """
+    text = _SPACES.sub("", raw)
+    if "," in text:
+        if lang == "en":
+            if not _ENGLISH_GROUPS.fullmatch(text):
+                return None
+            text = text.replace(",", "")
+        elif text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        else:
+            return None
     try:
         value = Decimal(text)
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
+
+
+def decimal_or_text(raw: str, lang: str) -> Decimal | str:
+    """The number ``raw`` writes in ``lang``, or ``raw`` itself when it is not one: a form's schema then refuses it
+    and names the field, with what was typed kept."""
+    value = parse_decimal(raw, lang)
+    return raw if value is None else value
 
 
 _CODE_BEFORE_DIGIT = re.compile(r"^(-?[A-Za-z]{2,})(?=\d)")

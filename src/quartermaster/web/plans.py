@@ -30,7 +30,7 @@ from quartermaster.tenders.models import Tender
 from quartermaster.web import buyer
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.buyer import ItemForm, Typed
-from quartermaster.web.i18n import parse_decimal
+from quartermaster.web.i18n import decimal_or_text
 from quartermaster.web.queries import helpers, label
 from quartermaster.web.refusals import Refusal
 from quartermaster.web.templating import language, render
@@ -113,11 +113,6 @@ def _apply(form: PlanForm, action: str) -> bool:
     return True
 
 
-def _number(raw: str) -> Decimal | str:
-    value = parse_decimal(raw)
-    return raw if value is None else value
-
-
 def _start(raw: str) -> datetime | None:
     """The planned start typed as a date (``YYYY-MM-DD``), midnight UTC; ValidationFailed names the field."""
     if not raw.strip():
@@ -130,7 +125,7 @@ def _start(raw: str) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _body(form: PlanForm) -> dict[str, Any]:
+def _body(form: PlanForm, lang: str) -> dict[str, Any]:
     return {
         "title": form.title,
         "description": form.description.strip() or None,
@@ -139,9 +134,9 @@ def _body(form: PlanForm) -> dict[str, Any]:
         "budget_source": form.budget_source.strip() or None,
         "procedure": form.procedure,
         "category": form.category,
-        "value": {"amount": _number(form.value_amount), "currency": form.currency.strip().upper()},
+        "value": {"amount": decimal_or_text(form.value_amount, lang), "currency": form.currency.strip().upper()},
         "items": [
-            {"description": i.description, "cpv": i.cpv, "unit": i.unit, "quantity": _number(i.quantity)}
+            {"description": i.description, "cpv": i.cpv, "unit": i.unit, "quantity": decimal_or_text(i.quantity, lang)}
             for i in form.items
         ],
         "tender_start": _start(form.tender_start),
@@ -253,7 +248,7 @@ def create_plan(request: Request, person: Person, fields: Typed) -> Response:
         return _editor(request, form, fragment=bool(request.headers.get("HX-Request")))
     state = _state(request)
     try:
-        spec = PlanCreate.model_validate(_body(form))
+        spec = PlanCreate.model_validate(_body(form, language(request)))
         with state.db.unit_of_work() as session:
             plan = service.create_plan(session, actor=person, now=state.clock.now(), spec=spec, lists=state.lists)
             plan_id = plan.id
@@ -325,7 +320,7 @@ def edit_plan(request: Request, person: Person, plan_id: str, fields: Typed) -> 
     if _apply(form, fields.get("action", "")):
         return _editor(request, form, plan=plan, fragment=bool(request.headers.get("HX-Request")))
     try:
-        spec = PlanUpdate.model_validate(_body(form))
+        spec = PlanUpdate.model_validate(_body(form, language(request)))
         with state.db.unit_of_work() as session:
             current = service.get_plan(session, plan_id, actor=person, for_update=True)
             if form.version.strip() and form.version.strip() != str(current.version):

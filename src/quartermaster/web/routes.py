@@ -66,11 +66,11 @@ def _state(request: Request) -> AppState:
     return state
 
 
-def _amount(raw: str | None, field: str, problems: list[str]) -> Decimal | None:
+def _amount(raw: str | None, field: str, problems: list[str], lang: str) -> Decimal | None:
     """A money bound as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None if empty or bad."""
     if raw is None or not raw.strip():
         return None
-    value = parse_decimal(raw)
+    value = parse_decimal(raw, lang)
     if value is None or abs(value) >= Decimal(10) ** 18:
         problems.append(field)
         return None
@@ -110,8 +110,8 @@ def tenders(
         procedure=procedure or None,
         buyer_id=buyer or None,
         cpv_prefix=cpv_digits,
-        value_from=_amount(value_from, "value_from", problems),
-        value_to=_amount(value_to, "value_to", problems),
+        value_from=_amount(value_from, "value_from", problems, language(request)),
+        value_to=_amount(value_to, "value_to", problems, language(request)),
         published_from=_day(published_from, "published_from", problems),
         published_to=_day(published_to, "published_to", problems),
     )

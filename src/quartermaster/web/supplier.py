@@ -8,7 +8,6 @@ person typed and the reason explained in their language, keyed by the same ``cod
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -39,7 +38,7 @@ from quartermaster.web import attachments
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.refusals import Link, Refusal, denied, not_found, refused
-from quartermaster.web.templating import render
+from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -190,11 +189,6 @@ def receipt(request: Request, bid_id: str, person: Person) -> Response:
 # --- bidding ------------------------------------------------------------------------------------------------------
 
 
-def _parse_amount(raw: str) -> Decimal | None:
-    """A price as typed in either language (``1 500 000,50`` or ``1,500,000.50``); None when it is not a number."""
-    return parse_decimal(raw)
-
-
 def _tender_for(session: Session, person: Actor, tender_id: str, prefix: str) -> Tender:
     tender = tenders.get_tender(session, tender_id, actor=person)
     access.require_view(session, person, tender.id, ocid_prefix=prefix)
@@ -273,7 +267,7 @@ def _submit(request: Request, person: Actor, tender_id: str, typed: dict[str, st
     for lot_id, raw in typed.items():
         if not raw.strip():
             continue
-        amount = _parse_amount(raw)
+        amount = parse_decimal(raw, language(request))
         try:
             if amount is None:
                 raise ValueError(raw)
