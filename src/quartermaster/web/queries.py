@@ -34,6 +34,7 @@ from quartermaster.tenders import access, periods
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import Tender
+from quartermaster.web.units import format_quantity
 
 MAX_TEXT = 200
 _AMOUNT = Numeric(20, 2)
@@ -330,11 +331,15 @@ def helpers(lists: CodeLists, lang: str) -> dict[str, Any]:
             return code
         return entry.name_uk if lang == "uk" else entry.name_en
 
+    def quantity(value: Decimal | int | str, code: str) -> str:
+        return format_quantity(value, code, lang, unit_name(code))
+
     return {
         "label": label,
         "cpv_title": cpv_title(lists, lang),
         "org_name": org_name,
         "unit_name": unit_name,
+        "quantity": quantity,
         "parse_date": datetime.fromisoformat,
     }
 
