@@ -384,7 +384,7 @@ def test_a_limited_procedure_is_awarded_directly(
         approver,
         f"{_page(tender_id)}/lots/{lot_id}/award",
         _page(tender_id),
-        {"supplier_id": world["supplier2"].organization_id, "value": "450 000,50", "rationale": "sole maker"},
+        {"supplier_id": world["supplier2"].organization_id, "value": "450,000.50", "rationale": "sole maker"},
     )
     assert made.status_code == 303, made.text
     with database.unit_of_work(write=False) as s:

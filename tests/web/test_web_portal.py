@@ -94,7 +94,7 @@ def listed(html: str) -> set[str]:
         ({"buyer": "other"}, {"rations"}),
         ({"cpv": "35"}, {"ammo"}),
         ({"cpv": "0913"}, {"fuel"}),
-        ({"value_from": "300000", "value_to": "1 000 000,00"}, {"ammo"}),
+        ({"value_from": "300000", "value_to": "1,000,000.00"}, {"ammo"}),  # as written in English
         ({"value_from": "1000001"}, {"rations"}),
         ({"value_to": "250000"}, {"fuel"}),
         ({"published_from": "2026-03-15"}, {"rations"}),
@@ -332,3 +332,21 @@ def test_the_canary_really_sits_in_a_classified_row(database: Database, portal: 
         assert row is not None
         assert row.title == CANARY
         assert row.marking == "restricted"
+
+
+@pytest.mark.parametrize(
+    ("lang", "value_to", "expected"),
+    [("uk", "1 000 000,00", {"ammo", "fuel"}), ("en", "1,000,000.00", {"ammo", "fuel"}), ("en", "1 000 000,00", None)],
+)
+def test_value_bounds_are_read_in_the_language_of_the_page(
+    client: TestClient, portal: Portal, lang: str, value_to: str, expected: set[str] | None
+) -> None:
+    names = {portal.ammo: "ammo", portal.fuel: "fuel", portal.rations: "rations"}
+    page = client.get("/tenders", params={"value_to": value_to}, headers={"Accept-Language": lang})
+
+    assert page.status_code == 200
+    if expected is None:  # an English page does not guess at a decimal comma: it says the bound is not a number
+        assert "values must be numbers" in page.text
+    else:
+        assert "values must be numbers" not in page.text
+        assert {names.get(i, i) for i in listed(page.text)} == expected
