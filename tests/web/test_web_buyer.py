@@ -35,7 +35,7 @@ DRAFT = {
     "procedure": "open",
     "category": "goods",
     "award_criteria": "priceOnly",
-    "value_amount": "1 500 000,50",
+    "value_amount": "1,500,000.50",  # as an English-speaking person writes it (the clients speak English)
     "currency": "UAH",
     "item_description": "VHF radio, handheld",
     "cpv": "35330000-6",
@@ -192,7 +192,7 @@ def test_a_refused_form_keeps_what_was_typed_and_says_why(client: TestClient, pe
     assert "CPV code:" in refused.text
     assert 'value="Night vision goggles"' in refused.text
     assert 'value="99999999-9"' in refused.text
-    assert 'value="1 500 000,50"' in refused.text
+    assert 'value="1,500,000.50"' in refused.text
 
 
 def test_a_badly_typed_quantity_is_refused_by_field(client: TestClient, people: World) -> None:
@@ -208,7 +208,7 @@ def test_the_wizard_speaks_ukrainian(client: TestClient, people: World) -> None:
     buyer = _as(client, "buyer", lang="uk")
 
     page = buyer.get("/buyer/tenders/new")
-    refused = _create(buyer, cpv="99999999-9")
+    refused = _create(buyer, cpv="99999999-9", value_amount="1 500 000,50")  # as a Ukrainian-speaking person writes it
 
     assert "Підготувати нову закупівлю" in page.text
     assert refused.status_code == 422
@@ -310,11 +310,11 @@ TWO_LOTS = {
     "lots-0-items-1-quantity": "80",
     "lots-0-items-1-nsn": "",
     "lots-1-title": "Vehicle radios",
-    "lots-1-value_amount": "2 500 000,75",
+    "lots-1-value_amount": "2,500,000.75",
     "lots-1-items-0-description": "Vehicle radio set",
     "lots-1-items-0-cpv": "32230000-4",
     "lots-1-items-0-unit": "H87",
-    "lots-1-items-0-quantity": "12,5",
+    "lots-1-items-0-quantity": "12.5",
     "lots-1-items-0-nsn": "",
     "lots-1-items-1-description": "Antenna mount",
     "lots-1-items-1-cpv": "32230000-4",
@@ -557,10 +557,12 @@ def test_a_tender_in_qualification_asks_to_evaluate_and_award(
 def test_the_multi_lot_wizard_speaks_ukrainian(client: TestClient, people: World) -> None:
     buyer = _as(client, "buyer", lang="uk")
 
-    refused = _post_new(buyer, {**TWO_LOTS, "lots-1-items-1-cpv": "99999999-9"})
+    in_ukrainian = {"lots-1-value_amount": "2 500 000,75", "lots-1-items-0-quantity": "12,5"}
+    refused = _post_new(buyer, {**TWO_LOTS, **in_ukrainian, "lots-1-items-1-cpv": "99999999-9"})
     home = buyer.get("/buyer")
 
     assert "Лот 2, позиція 2 — Код CPV:" in refused.text
+    assert 'value="2 500 000,75"' in refused.text
     assert "Додати лот" in refused.text
     assert "Плани закупівель" in home.text
 

@@ -167,7 +167,7 @@ def test_the_supplier_sets_unit_prices_and_a_wrong_sum_keeps_what_was_typed(
     before = snapshot(database, cid)
     wrong = supplier.post(
         f"/supplier/contracts/{cid}/unit-prices",
-        data={"csrf": csrf_of(page.text), f"unit-{first}": "150", f"unit-{second}": "99,99"},
+        data={"csrf": csrf_of(page.text), f"unit-{first}": "150", f"unit-{second}": "99.99"},
     )
     unreadable = supplier.post(
         f"/supplier/contracts/{cid}/unit-prices",
@@ -176,7 +176,7 @@ def test_the_supplier_sets_unit_prices_and_a_wrong_sum_keeps_what_was_typed(
     unchanged = snapshot(database, cid)
     right = supplier.post(
         f"/supplier/contracts/{cid}/unit-prices",
-        data={"csrf": csrf_of(page.text), f"unit-{first}": "150,00", f"unit-{second}": "100.00"},
+        data={"csrf": csrf_of(page.text), f"unit-{first}": "150.00", f"unit-{second}": "100.00"},
         follow_redirects=False,
     )
 
@@ -185,7 +185,7 @@ def test_the_supplier_sets_unit_prices_and_a_wrong_sum_keeps_what_was_typed(
     assert f"/buyer/contracts/{cid}/sign" not in approver_page.text
     assert wrong.status_code == 422
     assert "contract.unit_prices_mismatch" in wrong.text
-    assert 'value="99,99"' in wrong.text
+    assert 'value="99.99"' in wrong.text
     assert unreadable.status_code == 422
     assert "form.bad_number" in unreadable.text
     assert 'value="a lot"' in unreadable.text
@@ -390,7 +390,7 @@ def test_the_approver_amends_on_a_lawful_ground_and_an_unlawful_one_keeps_the_fo
             "csrf": token,
             "rationale": "price_reduction",
             "description": "The supplier agreed a lower unit price",
-            f"price-{second}": "190,00",
+            f"price-{second}": "190.00",
             f"qty-{second}": "5",
         },
         follow_redirects=False,

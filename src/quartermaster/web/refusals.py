@@ -96,6 +96,17 @@ EXPLANATIONS: dict[str, str] = {
     "amendment.below_delivered": "A quantity cannot fall below what is already delivered or awaiting acceptance.",
     "amendment.total_not_exact": "The new total must be a whole number of cents.",
     "amendment.below_paid": "The new total cannot fall below what is already paid.",
+    # Claims and complaints.
+    "complaint.window_closed": "The time for filing this claim or complaint has run out.",
+    "complaint.no_window": "This procedure has no window for such a claim or complaint.",
+    "complaint.own_award": "A supplier does not complain about its own award.",
+    "complaint.not_a_bidder": "Only a supplier whose opened bid competed for the lot may complain about its award.",
+    "complaint.not_a_supplier": "Only a registered supplier may file a claim or complaint.",
+    "complaint.bid_not_disqualified": "The bid is not disqualified.",
+    "complaint.award_cancelled": "The award is cancelled: there is nothing to complain about.",
+    "complaint.correction_missing": "The correction the decision requires is not made yet (or cancel the tender).",
+    "complaint.conflict": "A member of the review body may not hear a complaint involving their own organization.",
+    "complaint.not_found": "This claim or complaint does not exist or is not visible to you.",
     # Documents.
     "attachment.bad_next": "The page to return to must be a page of this site.",
     "attachment.no_file": "Choose a file to attach.",

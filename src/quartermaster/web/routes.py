@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from quartermaster.api.deps import AppState
-from quartermaster.web import auth, buyer, contracting, evaluation, oversight, plans, supplier
+from quartermaster.web import auth, buyer, complaints, contracting, evaluation, oversight, plans, supplier
 from quartermaster.web import queries as portal
 from quartermaster.web.i18n import LANGUAGES, parse_decimal
 from quartermaster.web.refusals import no_public_page
@@ -26,6 +26,7 @@ router.include_router(oversight.router)  # the auditor's timeline and the dashbo
 router.include_router(plans.router)  # procurement plans (buyer's workspace)
 router.include_router(evaluation.router)  # opening, evaluation and award
 router.include_router(contracting.router)  # contracts of both sides
+router.include_router(complaints.router)  # claims, complaints and the review body's queue
 
 PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=200)]
