@@ -52,6 +52,7 @@ sys.path.insert(0, str(HERE))
 
 import http_bench  # noqa: E402  (sibling script modules)
 import lifecycle  # noqa: E402
+import sealing_bench  # noqa: E402
 import search_bench  # noqa: E402
 import transparency_bench  # noqa: E402
 import transparency_report  # noqa: E402
@@ -61,7 +62,7 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 SCRATCH = "qm_bench"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday under rulebook 2025.1, as in the tests
 TARGET_RATIO, TARGET_P99_MS = 0.30, 100.0
-SECTIONS = ("lifecycles", "http", "transparency", "search")
+SECTIONS = ("lifecycles", "http", "transparency", "search", "sealing")
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
@@ -177,6 +178,51 @@ def bench_lifecycles(scratch: Scratch, engine_name: str, args: argparse.Namespac
         )
     finally:
         db.dispose()
+
+
+def bench_sealing(scratch: Scratch, engine_name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Issue 5's sealed-bid figures on one engine."""
+    _, db = scratch.fresh(engine_name, "sealing")
+    try:
+        return sealing_bench.run(
+            db, opening_bids=args.opening_bids, submissions=args.submissions, seal_bids=args.seal_bids
+        )
+    finally:
+        db.dispose()
+
+
+def sealing_report(engines: dict[str, Any]) -> None:
+    """Print the sealed-bid table: sealing and opening rates beside their baselines, sealed over plain submission."""
+    table = Table(title="Sealed bids (service layer, one process; baselines from the same run)")
+    for column in ("engine", "figure", "value", "baseline", "ratio"):
+        table.add_column(column, justify="left" if column in ("engine", "figure") else "right")
+    for name, r in engines.items():
+        seal, opening, sub = r["seal"], r["opening"], r["submission"]
+        table.add_row(
+            name,
+            f"bids sealed/s on the client ({sealing_bench.LOTS} lots)",
+            f"{seal['seal_per_s']:,.0f}",
+            f"SHA-256 {seal['sha256_per_s']:,.0f}/s",
+            f"{seal['seal_per_s'] / seal['sha256_per_s']:.4f}",
+        )
+        table.add_row(
+            name,
+            f"bids opened/s, ceremony of {opening['bids']} bids",
+            f"{opening['open_per_s']:,.0f}",
+            f"HPKE open only {opening['raw_open_per_s']:,.0f}/s",
+            f"{opening['open_per_s'] / opening['raw_open_per_s']:.2f}",
+        )
+        table.add_row(
+            name,
+            "submit_bid median ms, sealed (incl. sealing) vs plain",
+            f"{sub['sealed_ms']:.2f}",
+            f"plain {sub['plain_ms']:.2f}",
+            f"{sub['ratio']:.2f}",
+        )
+    console.print(table)
+    for name, r in engines.items():
+        o = r["opening"]
+        console.print(f"{name}: opening {o['bids']} sealed bids took {o['open_bids_s']:.2f} s end to end")
 
 
 def bench_http(scratch: Scratch, engine_name: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -336,6 +382,8 @@ def report(results: dict[str, Any]) -> None:
         transparency_report.render(results["transparency"], console)
     if results.get("search"):
         search_report(results["search"])
+    if results.get("sealing"):
+        sealing_report(results["sealing"])
     if m["loadavg_before"] > 0.5:
         console.print(
             f"[yellow]The machine was busy before the run (1-minute load {m['loadavg_before']:.1f}): "
@@ -437,6 +485,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--search-tenders", type=int, help="tenders seeded for the search (default 2000, the full scale; quick 200)"
     )
     p.add_argument("--search-samples", type=int, help="searches of each kind and form (default 100; quick 20)")
+    p.add_argument("--opening-bids", type=int, help="sealed bids opened at one ceremony (default 500; quick 50)")
+    p.add_argument("--submissions", type=int, help="sealed and plain submissions timed (default 300; quick 40)")
+    p.add_argument("--seal-bids", type=int, help="bids sealed per client round (default 2000; quick 200)")
     args = p.parse_args(argv)
     args.only = [x.strip() for x in args.only.split(",") if x.strip()]
     if unknown := set(args.only) - set(SECTIONS):
@@ -460,6 +511,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "per_publish": (20, 5),
         "search_tenders": (SCALES["full"].tenders, 200),
         "search_samples": (100, 20),
+        "opening_bids": (500, 50),
+        "submissions": (300, 40),
+        "seal_bids": (2000, 200),
     }
     for key, (full, quick) in defaults.items():
         if getattr(args, key) is None:
@@ -494,6 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         "http": {},
         "transparency": {},
         "search": {},
+        "sealing": {},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
     t0 = time.perf_counter()
@@ -526,6 +581,9 @@ def main(argv: list[str] | None = None) -> int:
                 console.print(f"[bold]search[/] on {name} …")
                 url, results["search"][name] = bench_search(scratch, name, args, Path(tmp), seeded)
                 seeded = seeded or url
+            for name in engines if "sealing" in args.only else []:
+                console.print(f"[bold]sealed bids[/] on {name} …")
+                results["sealing"][name] = bench_sealing(scratch, name, args)
         except KeyboardInterrupt:
             console.print("[red]interrupted; cleaning up[/]")
             return 130

@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     log_key_file: Path | None = Field(
         default=None, description="Ed25519 signing key of the log's checkpoints; default <data_dir>/log-signing.key."
     )
+    opening_vault_file: Path | None = Field(
+        default=None,
+        description="Key that wraps platform-held opening keys (small unmarked tenders); default "
+        "<data_dir>/opening-vault.key. Keep it off the database's machine and backups: with it and a database dump, "
+        "such a tender's bids open before the deadline.",
+    )
+    report_font: Path | None = Field(
+        default=None, description="TrueType font with Cyrillic for PDF reports; default a system DejaVu Sans."
+    )
     disclosure_policy: Path | None = Field(
         default=None, description="Disclosure policy TOML file; default the shipped, versioned policy."
     )
@@ -59,6 +68,10 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.public_url.strip().lower().startswith("https://") or request_scheme == "https"
+
+    def resolved_vault_file(self) -> Path:
+        """Where the opening-key vault's key lives."""
+        return self.opening_vault_file if self.opening_vault_file is not None else self.data_dir / "opening-vault.key"
 
     def resolved_blob_dir(self) -> Path:
         """Where the local BlobStore keeps document contents."""

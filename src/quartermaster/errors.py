@@ -119,6 +119,13 @@ class LogDamaged(QMError):
     title = "The transparency log is damaged"
 
 
+class ServiceUnavailable(QMError):
+    """The deployment lacks something the request needs (a font, a file); an operator can supply it."""
+
+    code = "service.unavailable"
+    title = "Service unavailable"
+
+
 class PreconditionRequired(QMError):
     """An update must name the version it was based on (If-Match)."""
 

@@ -48,7 +48,9 @@ def test_demo_twice_is_safe_and_writes_tokens_that_authenticate(
 
     assert [u["role"] for u in second] == ROLES
     assert [u["username"] for u in second] == [u["username"] for u in first]
-    assert {"name", "role", "organization", "token", "username", "password"} == set(second[0])
+    assert {"name", "role", "organization", "token", "username", "password", "key_file"} == set(second[0])
+    assert second[0]["key_file"].endswith(f"keys/{second[0]['username']}.json")  # buyer staff: a key file each
+    assert second[-1]["key_file"] is None  # the administrator sits on no committee
     assert all(u["token"] != v["token"] for u, v in zip(first, second, strict=True))
     assert second[0]["organization"] == "Defence Procurement Agency"
     assert second[-1]["organization"] is None

@@ -17,6 +17,7 @@ from quartermaster.tenders import models as tm
 from quartermaster.tenders.models import LOT_MACHINE, TENDER_MACHINE, Lot, Tender
 from support.core_scenes import Scene, invite_end
 from support.flows import tender_body
+from support.sealing import sealed_body
 
 PLACEHOLDER = "0" * 32  # an id that names nothing, for commands whose own object does not exist in a scene
 
@@ -341,6 +342,9 @@ def fire(scene: Scene, cmd: ApiCommand, who: str | None) -> httpx.Response:
     headers = dict(scene.f.h(who)) if who else {}
     headers.update(cmd.headers(scene))
     body = cmd.body(scene)
+    org = scene.f.w[who].organization_id if who else None
+    if cmd.name in ("submit_bid", "amend_bid") and body is not None and org is not None:
+        body = sealed_body(scene.f.c, scene.tender_id, org, body, scene.f.h(who))  # type: ignore[arg-type]
     resp: httpx.Response = scene.f.c.request(cmd.method, path_of(cmd, scene), json=body, headers=headers)
     return resp
 

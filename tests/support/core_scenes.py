@@ -18,6 +18,7 @@ from quartermaster.events.models import Event
 from quartermaster.tenders import service as tender_service
 from quartermaster.tenders.models import LOT_COMPLETE
 from support.flows import Flow, ok, tender_body
+from support.sealing import sealed_body
 
 
 @dataclass
@@ -86,10 +87,10 @@ def ask(scene: Scene, supplier: str = "supplier0") -> str:
 def bid(scene: Scene, supplier: str, amount: str, lots: list[int] | None = None) -> str:
     """Submit a bid on the given lots (default: the first); returns the bid id."""
     values = [{"lot_id": scene.lot_ids[i], "value": {"amount": amount, "currency": "UAH"}} for i in (lots or [0])]
-    r = ok(
-        scene.f.c.post(f"/api/v1/tenders/{scene.tender_id}/bids", json={"values": values}, headers=scene.f.h(supplier)),
-        201,
-    )
+    org = scene.f.w[supplier].organization_id
+    assert org is not None
+    body = sealed_body(scene.f.c, scene.tender_id, org, {"values": values}, scene.f.h(supplier))
+    r = ok(scene.f.c.post(f"/api/v1/tenders/{scene.tender_id}/bids", json=body, headers=scene.f.h(supplier)), 201)
     return str(r["bid_id"])
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from quartermaster.db.tx import Database
 from quartermaster.scheduler import run_due
 from quartermaster.types import FixedClock
+from support.sealing import sealed_body
 from support.world import World
 
 ITEM = {
@@ -83,7 +84,18 @@ class Flow:
         """Submit a bid on one lot."""
         t = self.tender(tender_id, "buyer")
         body = {"values": [{"lot_id": t["lots"][lot]["id"], "value": {"amount": amount, "currency": "UAH"}}]}
-        return ok(self.c.post(f"/api/v1/tenders/{tender_id}/bids", json=body, headers=self.h(supplier)), 201)
+        return ok(
+            self.c.post(
+                f"/api/v1/tenders/{tender_id}/bids", json=self.seal(tender_id, supplier, body), headers=self.h(supplier)
+            ),
+            201,
+        )
+
+    def seal(self, tender_id: str, supplier: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A ``{"values": [...]}`` body sealed on the supplier's side when the tender has an opening key."""
+        org = self.w[supplier].organization_id
+        assert org is not None
+        return sealed_body(self.c, tender_id, org, body, self.h(supplier))
 
     def to_tendering(self, procedure: str = "open") -> str:
         """A published tender whose bidding is open."""

@@ -15,6 +15,7 @@ from quartermaster import __version__
 from quartermaster.api import problems
 from quartermaster.api.deps import AppState
 from quartermaster.codelists import load_codelists
+from quartermaster.committees.vault import OpeningKeyVault
 from quartermaster.config import Settings
 from quartermaster.db.engine import make_engine
 from quartermaster.db.tx import Database
@@ -112,7 +113,10 @@ def create_app(
     lists = load_codelists(settings.codelists_dir)
     publication = build_publication(settings, lists)
     db.before_commit = publication.publisher
-    state = AppState(settings=settings, db=db, clock=clock or SystemClock(), lists=lists, publication=publication)
+    vault = OpeningKeyVault.from_file(settings.resolved_vault_file())
+    state = AppState(
+        settings=settings, db=db, clock=clock or SystemClock(), lists=lists, publication=publication, vault=vault
+    )
     hooks = lifespan_hooks or []
 
     @asynccontextmanager
@@ -158,14 +162,17 @@ def _warm_log(state: AppState) -> None:
 def _include_routers(app: FastAPI) -> None:
     from quartermaster.awards.routes import router as awards
     from quartermaster.bids.routes import router as bids
+    from quartermaster.committees.routes import router as committees
     from quartermaster.complaints.routes import router as complaints
     from quartermaster.contracts.routes import router as contracts
+    from quartermaster.decisions.routes import router as decisions
     from quartermaster.documents.routes import router as documents
     from quartermaster.events.routes import router as events
     from quartermaster.frameworks.routes import router as frameworks
     from quartermaster.identity.routes import router as identity
     from quartermaster.plans.routes import router as plans
     from quartermaster.publication.routes import router as publication
+    from quartermaster.reports.routes import router as reports
     from quartermaster.tenders.routes import router as tenders
     from quartermaster.web.routes import STATIC
     from quartermaster.web.routes import router as web
@@ -174,14 +181,17 @@ def _include_routers(app: FastAPI) -> None:
         identity,
         plans,
         tenders,
+        committees,
         bids,
         awards,
         complaints,
         contracts,
+        decisions,
         frameworks,
         documents,
         events,
         publication,
+        reports,
     )
     for router in (*routers, web):
         app.include_router(router)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor
 from quartermaster.codelists import CodeLists
+from quartermaster.committees.vault import OpeningKeyVault
 from quartermaster.config import Settings
 from quartermaster.db.tx import Database
 from quartermaster.errors import PreconditionRequired, StaleVersion, Unauthenticated, ValidationFailed
@@ -34,6 +35,7 @@ class AppState:
     clock: Clock
     lists: CodeLists
     publication: Publication
+    vault: OpeningKeyVault
 
 
 async def get_state(request: Request) -> AppState:

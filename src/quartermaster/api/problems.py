@@ -30,6 +30,7 @@ STATUS: list[tuple[type[e.QMError], int]] = [
     (e.RuleViolation, 422),
     (e.PreconditionRequired, 428),
     (e.LogDamaged, 503),  # not the caller's fault, and not an unhandled crash: an operator must restore the log
+    (e.ServiceUnavailable, 503),
 ]
 
 

@@ -9,17 +9,22 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from quartermaster.api.deps import Cmd, MaybeActor, ReadSession, State
-from quartermaster.awards import service
+from quartermaster.awards import justifications, service
 from quartermaster.awards.schemas import (
     AwardIn,
     AwardList,
     AwardRead,
     EvaluationIn,
     EvaluationRead,
+    JustificationAnswerIn,
+    JustificationRead,
+    JustificationRequestIn,
     RankRead,
     award_read,
+    justification_read,
 )
 from quartermaster.bids.schemas import BidRead, Decision, bid_read
+from quartermaster.decisions.schemas import SignedReason
 from quartermaster.schema_base import MoneyIO
 from quartermaster.tenders import access
 from quartermaster.tenders import service as tenders
@@ -55,11 +60,13 @@ def list_evaluations(tender_id: str, session: ReadSession, actor: MaybeActor, st
 
 
 @router.post("/bids/{bid_id}/disqualify", response_model=BidRead, summary="Disqualify a bid")
-def disqualify(bid_id: str, body: Decision, cmd: Cmd) -> Response:
-    """An approver disqualifies a bid with a reason."""
+def disqualify(bid_id: str, body: SignedReason, cmd: Cmd) -> Response:
+    """An approver disqualifies a bid with a reason (signed, once they have a signing key)."""
 
     def go(s: Session, now: datetime) -> BidRead:
-        bid = service.disqualify_bid(s, actor=cmd.actor, now=now, bid_id=bid_id, reason=body.reason)
+        bid = service.disqualify_bid(
+            s, actor=cmd.actor, now=now, bid_id=bid_id, reason=body.reason, signature=body.signature
+        )
         _require_view(s, cmd, bid.tender_id)
         return bid_read(bid, sealed=False)
 
@@ -81,9 +88,76 @@ def ranking(tender_id: str, lot_id: str, session: ReadSession, actor: MaybeActor
             compliant=r.compliant,
             evaluated=r.evaluated,
             mean_score=r.mean_score,
+            method=r.method,
+            figure=r.standing.figure,
+            points=dict(r.standing.points),
+            missing=list(r.standing.missing),
+            abnormally_low=r.standing.abnormally_low,
+            justification=r.justification,
         )
         for i, r in enumerate(rows)
     ]
+
+
+@router.post(
+    "/bids/{bid_id}/justification-requests",
+    status_code=201,
+    response_model=JustificationRead,
+    summary="Ask a supplier to justify an abnormally low price",
+)
+def request_justification(bid_id: str, body: JustificationRequestIn, cmd: Cmd) -> Response:
+    """The buyer or an approver asks; an abnormally low bid cannot be awarded until the supplier answers."""
+
+    def go(s: Session, now: datetime) -> JustificationRead:
+        row = justifications.request_justification(
+            s, actor=cmd.actor, now=now, bid_id=bid_id, lot_id=body.lot_id, question=body.question
+        )
+        _require_view(s, cmd, row.tender_id)
+        return justification_read(row)
+
+    return cmd.run(go, status_code=201)
+
+
+@router.post(
+    "/justification-requests/{request_id}/answer",
+    response_model=JustificationRead,
+    summary="Answer a justification request",
+)
+def answer_justification(request_id: str, body: JustificationAnswerIn, cmd: Cmd) -> Response:
+    """The supplier asked explains its price."""
+
+    def go(s: Session, now: datetime) -> JustificationRead:
+        row = justifications.answer_justification(
+            s, actor=cmd.actor, now=now, request_id=request_id, answer=body.answer
+        )
+        _require_view(s, cmd, row.tender_id)
+        return justification_read(row)
+
+    return cmd.run(go)
+
+
+@router.get(
+    "/tenders/{tender_id}/justification-requests",
+    response_model=list[JustificationRead],
+    summary="Justification requests of a tender",
+)
+def list_justifications(
+    tender_id: str, session: ReadSession, actor: MaybeActor, state: State
+) -> list[JustificationRead]:
+    """The buyer side and auditors see all; a supplier its own; everyone once the tender is decided."""
+    rows = justifications.list_justifications(session, actor=actor, tender_id=tender_id)
+    access.require_view(session, actor, tender_id, ocid_prefix=state.settings.ocid_prefix)
+    return [justification_read(r) for r in rows]
+
+
+@router.get(
+    "/justification-requests/{request_id}", response_model=JustificationRead, summary="Read a justification request"
+)
+def get_justification(request_id: str, session: ReadSession, actor: MaybeActor, state: State) -> JustificationRead:
+    """One request and its answer."""
+    row = justifications.get_justification(session, actor=actor, request_id=request_id)
+    access.require_view(session, actor, row.tender_id, ocid_prefix=state.settings.ocid_prefix)
+    return justification_read(row)
 
 
 @router.post(
@@ -133,11 +207,13 @@ def get_award(award_id: str, session: ReadSession, actor: MaybeActor, state: Sta
 
 
 @router.post("/awards/{award_id}/cancel", response_model=AwardRead, summary="Cancel an award")
-def cancel_award(award_id: str, body: Decision, cmd: Cmd) -> Response:
-    """Before its contract is signed."""
+def cancel_award(award_id: str, body: SignedReason, cmd: Cmd) -> Response:
+    """Before its contract is signed (signed by the approver, once they have a signing key)."""
 
     def go(s: Session, now: datetime) -> AwardRead:
-        aw = service.cancel_award(s, actor=cmd.actor, now=now, award_id=award_id, reason=body.reason)
+        aw = service.cancel_award(
+            s, actor=cmd.actor, now=now, award_id=award_id, reason=body.reason, signature=body.signature
+        )
         _require_view(s, cmd, aw.tender_id)
         return award_read(aw)
 

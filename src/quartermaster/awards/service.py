@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,15 +10,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor, Role
-from quartermaster.awards.models import ACTIVE, AWARD_MACHINE, CANCELLED, EVALUATION_COMMANDS, Award, Evaluation
+from quartermaster.awards.models import (
+    ACTIVE,
+    ANSWERED,
+    AWARD_MACHINE,
+    CANCELLED,
+    EVALUATION_COMMANDS,
+    Award,
+    Evaluation,
+)
+from quartermaster.awards.ranking import Ranked as Ranked  # re-exported: callers rank through the service
+from quartermaster.awards.ranking import rank_lot as rank_lot
 from quartermaster.awards.schemas import AwardIn, EvaluationIn
 from quartermaster.bids.models import BID_MACHINE, VALID, Bid
 from quartermaster.contracts import service as contracts
 from quartermaster.contracts.models import ACTIVE as CONTRACT_ACTIVE
 from quartermaster.contracts.models import Contract
+from quartermaster.decisions.schemas import SignatureIn, decision_content
 from quartermaster.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from quartermaster.events.service import record_event, record_transition
 from quartermaster.identity.models import Organization
+from quartermaster.identity.signatures import sign_off
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import TENDER_MACHINE, Lot, Tender
@@ -75,6 +86,7 @@ def evaluate_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, 
         )
         session.add(row)
     row.compliant, row.score, row.notes, row.evaluated_at = verdict.compliant, verdict.score, verdict.notes, now
+    row.delivery_days, row.life_cycle_cost = verdict.delivery_days, verdict.life_cycle_cost
     session.flush()
     record_event(
         session,
@@ -92,8 +104,10 @@ def evaluate_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, 
     return row
 
 
-def disqualify_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, reason: str) -> Bid:
-    """Disqualify a valid bid with a stated reason."""
+def disqualify_bid(
+    session: Session, *, actor: Actor, now: datetime, bid_id: str, reason: str, signature: SignatureIn | None = None
+) -> Bid:
+    """Disqualify a valid bid with a stated reason, signed by the approver once they have a signing key."""
     bid = session.get(Bid, bid_id)
     if bid is None:
         raise NotFound("bid not found", code="bid.not_found")
@@ -101,6 +115,15 @@ def disqualify_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str
     BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="disqualify_bid", actor=actor)
     tenders.require_buyer_staff(actor, tender, Role.APPROVER)
     _in_qualification(tender, "disqualify_bid")
+    signed = sign_off(
+        session,
+        actor=actor,
+        command="disqualify_bid",
+        object_id=bid.id,
+        process_id=tender.id,
+        content={"reason": reason},
+        signature=signature,
+    )
     bid.status, bid.status_reason, bid.updated_at = "disqualified", reason, now
     record_event(
         session,
@@ -113,48 +136,9 @@ def disqualify_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str
         process_id=tender.id,
         before=VALID,
         after=bid.status,
-        payload={"reason": reason},
+        payload={"reason": reason, **signed},
     )
     return bid
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """A bid's standing on one lot."""
-
-    bid: Bid
-    amount: Decimal
-    compliant: bool
-    evaluated: bool
-    mean_score: Decimal | None
-
-
-def rank_lot(session: Session, *, tender: Tender, lot_id: str) -> list[Ranked]:
-    """Valid bids on a lot, best first under the tender's award criteria; ties go to the earlier submission."""
-    rows = session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == VALID)).all()
-    evals = session.scalars(
-        select(Evaluation).where(Evaluation.tender_id == tender.id, Evaluation.lot_id == lot_id)
-    ).all()
-    by_bid: dict[str, list[Evaluation]] = {}
-    for ev in evals:
-        by_bid.setdefault(ev.bid_id, []).append(ev)
-    out: list[Ranked] = []
-    for bid in rows:
-        value = bid.value_for(lot_id)
-        if value is None:
-            continue
-        mine = by_bid.get(bid.id, [])
-        scores = [e.score for e in mine if e.score is not None]
-        mean = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01")) if scores else None
-        out.append(Ranked(bid, value.amount, bool(mine) and all(e.compliant for e in mine), bool(mine), mean))
-    price_first = tender.award_criteria in PRICE_CRITERIA
-
-    def key(r: Ranked) -> tuple[object, ...]:
-        quality = -(r.mean_score if r.mean_score is not None else Decimal(-1))
-        primary = (r.amount, quality) if price_first else (quality, r.amount)
-        return (not r.compliant, *primary, r.bid.submitted_at, r.bid.id)
-
-    return sorted(out, key=key)
 
 
 def award(session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_id: str, spec: AwardIn) -> list[Award]:
@@ -175,6 +159,15 @@ def award(session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_
         picks = _competitive_picks(session, tender, lot, spec)
     else:
         picks = [_direct_pick(session, tender, lot, spec)]
+    signed = sign_off(
+        session,
+        actor=actor,
+        command="award",
+        object_id=lot.id,
+        process_id=tender.id,
+        content=decision_content(spec),
+        signature=spec.signature,
+    )
     made: list[Award] = []
     for bid, supplier_id, amount in picks:
         aw = Award(
@@ -211,6 +204,7 @@ def award(session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_
                 "value": {"amount": amount, "currency": tender.currency},
                 "standstill_end": standstill_end,
                 "rationale": spec.rationale,
+                **signed,
             },
         )
         if tender.procedure != "framework":
@@ -263,7 +257,7 @@ def _competitive_picks(
     if len(set(spec.bid_ids)) != len(spec.bid_ids):
         raise ValidationFailed("a bid is named twice", errors=[{"field": "bid_ids", "message": "duplicates"}])
     ranking = rank_lot(session, tender=tender, lot_id=lot.id)
-    compliant = [r for r in ranking if r.compliant]
+    compliant = [r for r in ranking if r.standing.ranked]
     by_id = {r.bid.id: r for r in ranking}
     for bid_id in spec.bid_ids:
         r = by_id.get(bid_id)
@@ -278,6 +272,13 @@ def _competitive_picks(
                 code="award.not_compliant",
                 bid_id=bid_id,
             )
+        if r.standing.missing:
+            raise RuleViolation(
+                f"the bid cannot be ranked: an evaluator must still record {list(r.standing.missing)}",
+                code="award.not_scored",
+                bid_id=bid_id,
+                missing=list(r.standing.missing),
+            )
     best = {r.bid.id for r in compliant[: len(spec.bid_ids)]}
     if set(spec.bid_ids) != best:
         raise RuleViolation(
@@ -285,7 +286,20 @@ def _competitive_picks(
             code="award.not_best_ranked",
             best_ranked=[r.bid.id for r in compliant[: len(spec.bid_ids)]],
         )
+    for bid_id in spec.bid_ids:
+        _require_justified(by_id[bid_id])
     return [(by_id[b].bid, by_id[b].bid.supplier_id, by_id[b].amount) for b in spec.bid_ids]
+
+
+def _require_justified(r: Ranked) -> None:
+    """An abnormally low bid is awarded only once its supplier has answered a justification request."""
+    if r.standing.abnormally_low and r.justification != ANSWERED:
+        raise RuleViolation(
+            "the bid's price is abnormally low: ask the supplier to justify it, and have the answer, before awarding",
+            code="award.abnormally_low_unjustified",
+            bid_id=r.bid.id,
+            justification=r.justification or "none",
+        )
 
 
 def _direct_pick(session: Session, tender: Tender, lot: Lot, spec: AwardIn) -> tuple[Bid | None, str, Decimal]:
@@ -304,8 +318,11 @@ def _direct_pick(session: Session, tender: Tender, lot: Lot, spec: AwardIn) -> t
     return None, org.id, spec.value.amount
 
 
-def cancel_award(session: Session, *, actor: Actor, now: datetime, award_id: str, reason: str) -> Award:
-    """Cancel an award whose contract is not yet signed; the lot returns to qualification."""
+def cancel_award(
+    session: Session, *, actor: Actor, now: datetime, award_id: str, reason: str, signature: SignatureIn | None = None
+) -> Award:
+    """Cancel an award whose contract is not yet signed (signed by the approver once they have a signing key); the lot
+    returns to qualification."""
     aw = session.get(Award, award_id)
     if aw is None:
         raise NotFound("award not found", code="award.not_found")
@@ -323,6 +340,15 @@ def cancel_award(session: Session, *, actor: Actor, now: datetime, award_id: str
             command="cancel_award",
             reason="only an awarded lot's award can be cancelled",
         )
+    signing = sign_off(
+        session,
+        actor=actor,
+        command="cancel_award",
+        object_id=aw.id,
+        process_id=tender.id,
+        content={"reason": reason},
+        signature=signature,
+    )
     aw.status, aw.status_reason = CANCELLED, reason
     record_transition(
         session,
@@ -334,7 +360,7 @@ def cancel_award(session: Session, *, actor: Actor, now: datetime, award_id: str
         process_id=tender.id,
         before=ACTIVE,
         after=CANCELLED,
-        payload={"reason": reason},
+        payload={"reason": reason, **signing},
     )
     contracts.cancel_contracts_of_award(session, actor=actor, now=now, award_id=aw.id, reason=reason)
     still = session.scalar(select(Award.id).where(Award.lot_id == lot.id, Award.status == ACTIVE, Award.id != aw.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quartermaster.actors import Role
@@ -24,6 +24,8 @@ BID_MACHINE = StateMachine(
         t("amend_bid", [PENDING], [PENDING], "BidAmended", S),
         t("withdraw_bid", [PENDING], [WITHDRAWN], "BidWithdrawn", S),
         t("open_bid", [PENDING], [VALID], "BidOpened", A, E, SYS),
+        # A sealed bid that does not open (altered or swapped ciphertext, wrong context, unreadable prices).
+        t("invalidate_bid", [PENDING], [DISQUALIFIED], "BidInvalidated", A, E, SYS),
         t("revise_bid", [VALID], [VALID], "BidRevised", S),
         t("disqualify_bid", [VALID], [DISQUALIFIED], "BidDisqualified", A),
     ],
@@ -58,6 +60,11 @@ class Bid(Base):
     opened_at: Mapped[datetime | None]
     status_reason: Mapped[str | None] = mapped_column(Text)
     commitment_salt: Mapped[str | None] = mapped_column(String(32))
+    # A sealed bid: the supplier's HPKE envelope (canonical JSON), its SHA-256 commitment (logged on receipt) and the
+    # lots it says it covers. Its prices exist here only once the envelope has been opened (``values``).
+    envelope: Mapped[str | None] = mapped_column(Text)
+    commitment: Mapped[str | None] = mapped_column(String(64))
+    sealed_lots: Mapped[list[str] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     values: Mapped[list[BidValue]] = relationship(

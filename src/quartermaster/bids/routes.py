@@ -21,6 +21,8 @@ from quartermaster.bids.schemas import (
     InviteIn,
     bid_read,
 )
+from quartermaster.publication import receipts
+from quartermaster.publication.schemas import BidLogReceiptRead, receipt_read
 from quartermaster.tenders import access
 from quartermaster.tenders.routes import _shown as tender_out
 from quartermaster.tenders.schemas import TenderRead
@@ -36,9 +38,16 @@ def submit_bid(tender_id: str, body: BidCreate, cmd: Cmd) -> Response:
     own amend/withdraw/revise answers, which echo the prices it sent)."""
 
     def go(s, now):  # type: ignore[no-untyped-def]
-        bid, event = service.submit_bid(s, actor=cmd.actor, now=now, tender_id=tender_id, values=body.values)
+        bid, event = service.submit_bid(
+            s, actor=cmd.actor, now=now, tender_id=tender_id, values=body.values, sealed=body.sealed
+        )
         return BidReceipt(
-            bid_id=bid.id, tender_id=bid.tender_id, submitted_at=bid.submitted_at, payload_hash=event.payload_hash
+            bid_id=bid.id,
+            tender_id=bid.tender_id,
+            submitted_at=bid.submitted_at,
+            payload_hash=event.payload_hash,
+            commitment=bid.commitment,
+            event_seq=event.seq,
         )
 
     return cmd.run(go, status_code=201, location=lambda r: f"/api/v1/bids/{r.bid_id}")
@@ -60,12 +69,26 @@ def get_bid(bid_id: str, session: ReadSession, actor: MaybeActor, state: State) 
     return bid_read(bid, sealed=False)
 
 
+@router.get(
+    "/bids/{bid_id}/receipt",
+    response_model=BidLogReceiptRead,
+    summary="A sealed bid's receipt: its logged commitment with a signed checkpoint and an inclusion proof",
+)
+def bid_receipt(bid_id: str, session: ReadSession, actor: MaybeActor, state: State) -> BidLogReceiptRead:
+    """To the bid's supplier and to auditors; 409 `receipt.not_yet_logged` until a signed checkpoint covers it."""
+    log = state.publication.log
+    receipt = receipts.bid_receipt(session, log, actor=actor, bid_id=bid_id)
+    access.require_view(session, actor, receipt.tender_id, ocid_prefix=state.settings.ocid_prefix)
+    return receipt_read(receipt, log.origin)
+
+
 @router.post("/bids/{bid_id}/amend", response_model=BidRead, summary="Replace a pending bid's prices")
 def amend_bid(bid_id: str, body: BidCreate, cmd: Cmd) -> Response:
     """Before the deadline only."""
     return cmd.run(
         lambda s, now: bid_read(
-            service.amend_bid(s, actor=cmd.actor, now=now, bid_id=bid_id, values=body.values), sealed=False
+            service.amend_bid(s, actor=cmd.actor, now=now, bid_id=bid_id, values=body.values, sealed=body.sealed),
+            sealed=False,
         )
     )
 
@@ -92,7 +115,9 @@ def revise_bid(bid_id: str, body: BidRevise, cmd: Cmd) -> Response:
 def open_bids(tender_id: str, cmd: Cmd) -> Response:
     """After the tender period has ended."""
     return cmd.run(
-        lambda s, now: tender_out(s, cmd, service.open_bids(s, actor=cmd.actor, now=now, tender_id=tender_id))
+        lambda s, now: tender_out(
+            s, cmd, service.open_bids(s, actor=cmd.actor, now=now, tender_id=tender_id, vault=cmd.state.vault)
+        )
     )
 
 

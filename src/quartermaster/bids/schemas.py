@@ -19,10 +19,22 @@ class BidValueIn(Input):
     value: MoneyIO
 
 
-class BidCreate(Input):
-    """A bid: prices for one or more lots."""
+class SealedBidIn(Input):
+    """A bid sealed on the supplier's side: the canonical HPKE envelope and the lots it prices (never the prices).
 
-    values: list[BidValueIn] = Field(min_length=1, max_length=100)
+    Make it with ``quartermaster bid seal``, ``quartermaster.client.seal_prices`` or the web bid form; the format is
+    in docs/sealing.md. The platform stores the envelope and logs its SHA-256 commitment.
+    """
+
+    envelope: Annotated[str, StringConstraints(min_length=2, max_length=65536)]
+    lots: list[LotId] = Field(min_length=1, max_length=100)
+
+
+class BidCreate(Input):
+    """A bid: ``sealed`` on a tender with an opening key; plaintext ``values`` only under a rulebook without sealing."""
+
+    values: list[BidValueIn] = Field(default_factory=list, max_length=100)
+    sealed: SealedBidIn | None = None
 
 
 class BidRevise(Input):
@@ -51,15 +63,19 @@ class BidRead(Output):
     status_reason: str | None
     values: list[BidValueRead]
     version: int
+    commitment: str | None = None
+    sealed_lots: list[str] | None = None
 
 
 class BidReceipt(Output):
-    """What the supplier keeps as proof of submission."""
+    """What the supplier keeps as proof of submission (``commitment``: SHA-256 of a sealed bid's envelope)."""
 
     bid_id: str
     tender_id: str
     submitted_at: datetime
     payload_hash: str
+    commitment: str | None = None
+    event_seq: int | None = None  # the submission event (its log entry: GET /api/v1/bids/{id}/receipt)
 
 
 class CandidacyCreate(Input):
@@ -103,6 +119,8 @@ def bid_read(bid: Any, *, sealed: bool) -> BidRead:
         opened_at=bid.opened_at,
         status_reason=bid.status_reason,
         version=bid.version,
+        commitment=bid.commitment,
+        sealed_lots=bid.sealed_lots,
         values=[
             BidValueRead(
                 lot_id=v.lot_id,

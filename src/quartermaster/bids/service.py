@@ -16,17 +16,22 @@ from sqlalchemy.orm import Session
 from quartermaster.actors import Actor, Role
 from quartermaster.bids.models import (
     BID_MACHINE,
+    DISQUALIFIED,
     PENDING,
     VALID,
     WITHDRAWN,
     Bid,
     BidValue,
 )
-from quartermaster.bids.schemas import BidValueIn
+from quartermaster.bids.schemas import BidValueIn, SealedBidIn
+from quartermaster.committees import service as committees
+from quartermaster.committees.vault import OpeningKeyVault
 from quartermaster.db.base import new_id
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from quartermaster.events.models import Event
 from quartermaster.events.service import payload_hash, record_transition
+from quartermaster.sealing import BidContext, SealingError, open_bid, parse_sealed_bid
+from quartermaster.sealing.prices import parse_price_payload
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import TENDER_MACHINE, Tender
@@ -90,6 +95,71 @@ def _sealed(bid: Bid, values: Sequence[BidValueIn]) -> dict[str, Any]:
     return {"lots": sorted(v.lot_id for v in values), "values_commitment": commitment}
 
 
+def _check_submission(
+    session: Session,
+    tender: Tender,
+    supplier_id: str,
+    values: Sequence[BidValueIn],
+    sealed: SealedBidIn | None,
+) -> str | None:
+    """Check a submission against how the tender's bids are sealed; the envelope's commitment when sealed."""
+    has_key = committees.opening_key_row(session, tender.id) is not None
+    if has_key and (values or sealed is None):
+        raise ValidationFailed(
+            "this tender's bids are sealed: seal your prices to its opening key on your side "
+            "(quartermaster bid seal, or the bid form) and send only the envelope",
+            errors=[{"field": "values", "message": "plaintext prices are refused on a sealed tender"}],
+            code="bid.must_be_sealed",
+        )
+    if not has_key:
+        if sealed is not None or not values:
+            raise ValidationFailed(
+                "this tender was published under a rulebook without sealing: send plaintext values",
+                errors=[{"field": "sealed", "message": "this tender has no opening key"}],
+                code="bid.not_sealed",
+            )
+        _check_values(tender, values)
+        return None
+    assert sealed is not None
+    try:
+        envelope = parse_sealed_bid(sealed.envelope.encode("utf-8"))
+    except SealingError as exc:
+        raise ValidationFailed(
+            f"the sealed envelope is not valid: {exc.message}",
+            errors=[{"field": "sealed.envelope", "message": exc.message}],
+            code="bid.bad_envelope",
+        ) from None
+    if envelope.context != BidContext(tender_id=tender.id, supplier_id=supplier_id, lot_id=None):
+        raise ValidationFailed(
+            "the envelope was sealed for another tender or supplier (or for one lot): seal it for this tender "
+            "and your organization",
+            errors=[{"field": "sealed.envelope", "message": "wrong tender or supplier in the envelope"}],
+            code="bid.wrong_context",
+        )
+    errors = []
+    for i, lot_id in enumerate(sealed.lots):
+        lot = tender.lot(lot_id)
+        if lot is None or lot.status != tm.LOT_ACTIVE:
+            errors.append({"field": f"sealed.lots.{i}", "message": "not an open lot of this tender"})
+    if len(set(sealed.lots)) != len(sealed.lots):
+        errors.append({"field": "sealed.lots", "message": "a lot is named twice"})
+    if errors:
+        raise ValidationFailed("the bid's lots are invalid", errors=errors, code="bid.invalid_values")
+    return envelope.commitment()
+
+
+def _receipt(
+    bid: Bid, values: Sequence[BidValueIn], sealed: SealedBidIn | None, commitment: str | None
+) -> dict[str, Any]:
+    """The submission event's payload: for a sealed bid its lots and the envelope's commitment, never a price."""
+    if sealed is None or commitment is None:
+        bid.envelope = bid.commitment = bid.sealed_lots = None
+        return _sealed(bid, values)
+    bid.envelope, bid.commitment, bid.sealed_lots = sealed.envelope, commitment, sorted(sealed.lots)
+    bid.commitment_salt = None
+    return {"lots": sorted(sealed.lots), "commitment": commitment}
+
+
 def opening_values(values: Sequence[tuple[str, Decimal, str]]) -> list[dict[str, Any]]:
     """The canonical form of a bid's prices, as committed at submission and published at opening."""
     return [
@@ -120,9 +190,19 @@ def _bid_of_supplier() -> Select[str]:
 
 
 def submit_bid(
-    session: Session, *, actor: Actor, now: datetime, tender_id: str, values: Sequence[BidValueIn]
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    tender_id: str,
+    values: Sequence[BidValueIn] = (),
+    sealed: SealedBidIn | None = None,
 ) -> tuple[Bid, Event]:
-    """Accept a bid strictly before the tender period ends; one bid per supplier per tender."""
+    """Accept a bid strictly before the tender period ends; one bid per supplier per tender.
+
+    A tender with an opening key takes only sealed bids (``sealed``: the envelope the supplier sealed on their side);
+    one published under a rulebook without sealing takes plaintext ``values``.
+    """
     supplier_id = supplier_of(actor)
     tender = tenders.get_tender(session, tender_id, actor=actor, for_share=True, join_lots=True)
     BID_MACHINE.check(obj_id="new", state="none", command="submit_bid", actor=actor)
@@ -130,7 +210,7 @@ def submit_bid(
     _check_deadline(tender, now)
     if tenders.bidders_restricted(tender) and not tenders.is_invited(session, tender=tender, supplier_id=supplier_id):
         raise PermissionDenied("only invited suppliers may bid on this tender", code="bid.not_invited")
-    _check_values(tender, values)
+    commitment = _check_submission(session, tender, supplier_id, values, sealed)
     existing = session.scalar(_bid_of_supplier(), {"tender_id": tender.id, "supplier_id": supplier_id})
     if existing is not None:
         raise Conflict(
@@ -149,11 +229,13 @@ def submit_bid(
         values=[
             BidValue(lot_id=v.lot_id, amount=v.value.amount, currency=v.value.currency, initial_amount=v.value.amount)
             for v in values
-        ],
+        ]
+        if sealed is None
+        else [],
     )
-    sealed = _sealed(bid, values)  # sets the salt before the INSERT: no extra UPDATE, no version bump
+    receipt = _receipt(bid, values, sealed, commitment)  # sets salt or envelope before the INSERT: no extra UPDATE
     session.add(bid)
-    event = _bid_event(session, bid, actor, now, "submit_bid", None, sealed)
+    event = _bid_event(session, bid, actor, now, "submit_bid", None, receipt)
     try:
         session.flush()  # one flush for the bid, its values and its event
     except IntegrityError as exc:  # a concurrent twin won the unique index
@@ -172,21 +254,30 @@ def _own_bid(session: Session, actor: Actor, bid_id: str, *, for_update: bool = 
     return bid, tenders.get_tender(session, bid.tender_id, actor=actor)
 
 
-def amend_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, values: Sequence[BidValueIn]) -> Bid:
-    """Replace a pending bid's prices before the deadline."""
+def amend_bid(
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    bid_id: str,
+    values: Sequence[BidValueIn] = (),
+    sealed: SealedBidIn | None = None,
+) -> Bid:
+    """Replace a pending bid's prices (or its sealed envelope) before the deadline."""
     bid, tender = _own_bid(session, actor, bid_id)
     BID_MACHINE.check(obj_id=bid.id, state=bid.status, command="amend_bid", actor=actor)
     _require_tendering(tender, "amend_bid")
     _check_deadline(tender, now)
-    _check_values(tender, values)
+    commitment = _check_submission(session, tender, bid.supplier_id, values, sealed)
     bid.values.clear()
     session.flush()
-    bid.values.extend(
-        BidValue(lot_id=v.lot_id, amount=v.value.amount, currency=v.value.currency, initial_amount=v.value.amount)
-        for v in values
-    )
+    if sealed is None:
+        bid.values.extend(
+            BidValue(lot_id=v.lot_id, amount=v.value.amount, currency=v.value.currency, initial_amount=v.value.amount)
+            for v in values
+        )
     bid.updated_at = now
-    _bid_event(session, bid, actor, now, "amend_bid", PENDING, _sealed(bid, values))
+    _bid_event(session, bid, actor, now, "amend_bid", PENDING, _receipt(bid, values, sealed, commitment))
     return bid
 
 
@@ -226,31 +317,60 @@ def revise_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, va
     return bid
 
 
-def open_bids(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:
-    """Open every pending bid at once; lots with fewer bids than the rulebook's minimum become unsuccessful."""
-    tender = tenders.get_tender(session, tender_id, actor=actor, for_update=True)
+def open_bids(
+    session: Session, *, actor: Actor, now: datetime, tender_id: str, vault: OpeningKeyVault | None = None
+) -> Tender:
+    """Open every pending bid at once; lots with fewer bids than the rulebook's minimum become unsuccessful.
+
+    Sealed tenders: the opening key is rebuilt from the committee's released shares (or unwrapped from ``vault``),
+    every envelope is checked against its logged commitment and opened, a bid that does not open is invalidated with
+    the reason, and the private key is published with the opening record so anyone can re-open every envelope.
+    """
+    tender = tenders.get_tender(session, tender_id, actor=actor, for_update=True, join_lots=True)
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="open_bids", actor=actor)
     tenders.require_buyer_staff(actor, tender, Role.APPROVER, Role.EVALUATOR)
     _, rules = tenders.tender_rules(tender)
+    key_row = committees.opening_key_row(session, tender.id)
+    private_key = None
+    if key_row is not None:
+        private_key = committees.opening_private_key(session, tender=tender, now=now, vault=vault)
     bids = session.scalars(
         select(Bid).where(Bid.tender_id == tender.id, Bid.status == PENDING).order_by(Bid.submitted_at, Bid.id)
     ).all()
+    opened: list[Bid] = []
+    invalid: dict[str, str] = {}
+    logged = _logged_commitments(session, tender.id) if key_row is not None else {}
     for bid in bids:
+        if bid.envelope is not None:
+            problem = _open_sealed(tender, bid, private_key, logged.get(bid.id))
+            if problem is not None:
+                invalid[bid.id] = problem
+                bid.status, bid.status_reason, bid.updated_at = DISQUALIFIED, problem, now
+                _bid_event(
+                    session,
+                    bid,
+                    actor,
+                    now,
+                    "invalidate_bid",
+                    PENDING,
+                    {"reason": problem, "commitment": bid.commitment, "envelope": bid.envelope},
+                )
+                continue
+            payload: dict[str, Any] = {"commitment": bid.commitment, "envelope": bid.envelope}
+        else:
+            payload = {"salt": bid.commitment_salt}
         bid.status, bid.opened_at, bid.updated_at = VALID, now, now
-        _bid_event(
-            session,
-            bid,
-            actor,
-            now,
-            "open_bid",
-            PENDING,
-            {
-                "salt": bid.commitment_salt,
-                "values": opening_values([(v.lot_id, v.amount, v.currency) for v in bid.values]),
-            },
-        )
+        payload["values"] = opening_values([(v.lot_id, v.amount, v.currency) for v in bid.values])
+        _bid_event(session, bid, actor, now, "open_bid", PENDING, payload)
+        opened.append(bid)
+    opening: dict[str, Any] = {}
+    if key_row is not None and private_key is not None:
+        committees.publish_private_key(key_row, private_key, now)
+        opening = {"opening_key": {"mode": key_row.mode, "private_key": key_row.released_private_key}}
+        if invalid:
+            opening["invalid"] = invalid
     counts = {lot.id: 0 for lot in tender.lots}
-    for bid in bids:
+    for bid in opened:
         for v in bid.values:
             counts[v.lot_id] = counts.get(v.lot_id, 0) + 1
     for lot in tender.lots:
@@ -276,9 +396,54 @@ def open_bids(session: Session, *, actor: Actor, now: datetime, tender_id: str) 
         target=target,
         actor=actor,
         now=now,
-        payload={"bids": [b.id for b in bids], "per_lot": counts},
+        payload={"bids": [b.id for b in opened], "per_lot": counts, **opening},
     )
     return tender
+
+
+_MAX_PRICE = Decimal("1e15")  # MoneyIO's bound on every price the API accepts
+
+
+def _logged_commitments(session: Session, tender_id: str) -> dict[str, str]:
+    """Each bid's commitment as its last submission or amendment event recorded it (the log's, not the row's)."""
+    rows = session.execute(
+        select(Event.object_id, Event.payload)
+        .where(Event.process_id == tender_id, Event.command.in_(("submit_bid", "amend_bid")))
+        .order_by(Event.seq)
+    )
+    return {bid_id: payload["commitment"] for bid_id, payload in rows if payload.get("commitment")}
+
+
+def _open_sealed(tender: Tender, bid: Bid, private_key: bytes | None, logged: str | None) -> str | None:
+    """Open a sealed bid into its values; the reason it is invalid instead, or None when it opened.
+
+    The envelope must match the commitment its submission event logged: an insider who rewrites both the envelope
+    and the bid row's commitment still fails here (and rewriting the event breaks the log's signed checkpoints).
+    """
+    assert bid.envelope is not None
+    assert bid.commitment is not None
+    if private_key is None:  # pragma: no cover - a sealed bid implies an opening key
+        return "the tender has no opening key"
+    context = BidContext(tender_id=tender.id, supplier_id=bid.supplier_id, lot_id=None)
+    try:
+        envelope = parse_sealed_bid(bid.envelope.encode("utf-8"))
+        if logged is None or logged != bid.commitment:
+            return "the bid's commitment differs from the one logged on receipt"
+        plaintext = open_bid(private_key, envelope, logged, expected_context=context)
+        currency, prices = parse_price_payload(plaintext)
+    except SealingError as exc:
+        return f"{type(exc).__name__}: {exc.message}"
+    if currency != tender.currency:
+        return f"the opened bid is in {currency}, the tender in {tender.currency}"
+    if sorted(prices) != sorted(bid.sealed_lots or []):
+        return "the opened bid prices other lots than the ones it was submitted for"
+    if any(amount != round(amount, 2) or amount > _MAX_PRICE for amount in prices.values()):
+        return "a price has more than two decimal places or exceeds 10^15"
+    bid.values.extend(
+        BidValue(lot_id=lot_id, amount=amount, currency=currency, initial_amount=amount)
+        for lot_id, amount in sorted(prices.items())
+    )
+    return None
 
 
 def close_negotiation(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:
@@ -325,4 +490,22 @@ def count_bids(session: Session, tender_id: str) -> int:
     return (
         session.scalar(select(func.count()).select_from(Bid).where(Bid.tender_id == tender_id, Bid.status != WITHDRAWN))
         or 0
+    )
+
+
+def bidders(session: Session, tender_id: str) -> list[str]:
+    """The organizations holding a live (not withdrawn) bid on the tender: whom committee members declare about."""
+    return sorted(
+        session.scalars(select(Bid.supplier_id).where(Bid.tender_id == tender_id, Bid.status != WITHDRAWN)).all()
+    )
+
+
+def opened_on_lot(session: Session, tender_id: str, lot_id: str) -> list[str]:
+    """The opened, valid bids that price a lot: what its committee assesses."""
+    return sorted(
+        session.scalars(
+            select(Bid.id)
+            .join(BidValue, BidValue.bid_id == Bid.id)
+            .where(Bid.tender_id == tender_id, Bid.status == VALID, BidValue.lot_id == lot_id)
+        ).all()
     )

@@ -11,6 +11,7 @@ import typer
 from quartermaster.cli.common import DatabaseUrl, DataDir, fail, readable_errors
 
 if TYPE_CHECKING:
+    from quartermaster.config import Settings
     from quartermaster.db.tx import Database
     from quartermaster.seed import SeedResult, SeedSpec
 
@@ -43,10 +44,15 @@ def _spec(scale: str, buyers: int | None, suppliers: int | None, tenders: int | 
     return spec
 
 
-def _run_seed(db: Database, spec: SeedSpec) -> SeedResult:
-    """Seed with a progress bar (simulated time from a year ago to now)."""
+def _run_seed(db: Database, spec: SeedSpec, settings: Settings) -> SeedResult:
+    """Seed with a progress bar (simulated time from a year ago to now).
+
+    The platform's opening-key vault is the deployment's own, and buyer staff key files go to <data_dir>/keys, so
+    openings still to come in the served demo can happen (committee members release shares with their key files).
+    """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+    from quartermaster.committees.vault import OpeningKeyVault
     from quartermaster.seed import seed
     from quartermaster.types import SystemClock
 
@@ -58,7 +64,14 @@ def _run_seed(db: Database, spec: SeedSpec) -> SeedResult:
         transient=True,
     ) as bar:
         task = bar.add_task(f"seeding {spec.tenders} tenders", total=1.0)
-        return seed(db, spec=spec, clock=SystemClock(), progress=lambda done: bar.update(task, completed=done))
+        return seed(
+            db,
+            spec=spec,
+            clock=SystemClock(),
+            progress=lambda done: bar.update(task, completed=done),
+            vault=OpeningKeyVault.from_file(settings.resolved_vault_file()),
+            keys_dir=settings.data_dir / "keys",
+        )
 
 
 def _report(result: SeedResult) -> None:
@@ -102,7 +115,7 @@ def seed_command(
     spec = _spec(scale, buyers, suppliers, tenders, seed)
     with readable_errors():
         settings, db = _database(data_dir, database_url)
-        result = _run_seed(db, spec)
+        result = _run_seed(db, spec, settings)
         sign_checkpoint(settings, db)
         db.dispose()
     _report(result)
@@ -128,10 +141,13 @@ def demo_command(
     spec = _spec(scale, buyers, suppliers, tenders, seed)
     with readable_errors():
         settings, db = _database(data_dir, database_url)
-        result = _run_seed(db, spec)
+        result = _run_seed(db, spec, settings)
         sign_checkpoint(settings, db)
         users = demo_users(db, now=SystemClock().now())
         db.dispose()
+    for user in users:  # committee members open their shares of a tender's opening key with their own key file
+        key_file = settings.data_dir / "keys" / f"{user['username']}.json"
+        user["key_file"] = str(key_file) if key_file.exists() else None
     _report(result)
     path = settings.data_dir / "demo-users.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,6 +174,12 @@ def _print_users(users: list[dict[str, Any]], path: Path, host: str, port: int) 
     base = f"http://{host}:{port}"
     console.print(f"Quartermaster: {base}   log in: {base}/login   API: {base}/api/v1   interactive docs: {base}/docs")
     console.print(f'Try: curl -H "Authorization: Bearer <token>" {base}/api/v1/me')
+    keyed = [u for u in users if u.get("key_file")]
+    if keyed:
+        folder = Path(str(keyed[0]["key_file"])).parent
+        console.print(
+            f"Buyer staff key files (committee members open their shares with them): {folder}/<username>.json"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -256,13 +256,16 @@ def worker(
 
 
 def _register_commands() -> None:
-    from quartermaster.cli import demo, open_data
+    from quartermaster.cli import demo, open_data, remote
 
     demo.register(app)
     open_data.register(app)
+    remote.register(app)
 
 
-_register_commands()  # `seed` and `demo` live in cli/demo.py, `export` and `verify` in cli/open_data.py
+# `seed` and `demo` live in cli/demo.py, `export` and `verify` in cli/open_data.py, `keys`, `bid` and `committee`
+# (a person's side, against a server's API) in cli/remote.py
+_register_commands()
 
 
 def run() -> None:

@@ -107,11 +107,19 @@ def verify_command(
         str | None, typer.Option(help="The log's verifier key (vkey string or a file holding it); else the state's")
     ] = None,
     state: Annotated[Path | None, typer.Option(help="State file of checkpoints seen before")] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(help="The event log saved from GET /api/v1/events: check every signed decision in it too"),
+    ] = None,
+    opening: Annotated[
+        list[str] | None,
+        typer.Option(help="Also check this tender's opening record against the log's sealed-bid entries (repeatable)"),
+    ] = None,
 ) -> None:
     """Check a log independently: signatures, consistency with what you saw before, every leaf and release."""
     from quartermaster.verify.cli import run
 
-    raise typer.Exit(run(target, key=key, state=state, console=Console()))
+    raise typer.Exit(run(target, key=key, state=state, console=Console(), events=events, openings=opening or ()))
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,7 @@ from quartermaster.contracts.schemas import (
     delivery_read,
     payment_read,
 )
+from quartermaster.decisions.schemas import SignIn
 from quartermaster.schema_base import Page
 from quartermaster.tenders import access
 
@@ -152,13 +153,18 @@ def classify_contract(contract_id: str, body: ContractMarkingIn, cmd: Cmd, if_ma
 
 
 @router.post("/contracts/{contract_id}/sign", response_model=ContractRead, summary="Sign a contract")
-def sign_contract(contract_id: str, cmd: Cmd, if_match: IfMatch = None) -> Response:
-    """The buyer's approver or the supplier signs after the standstill; both signatures make it active."""
+def sign_contract(contract_id: str, cmd: Cmd, if_match: IfMatch = None, body: SignIn | None = None) -> Response:
+    """The buyer's approver or the supplier signs after the standstill; both signatures make it active.
+
+    A person with an enrolled signing key sends ``{"signature": {...}}`` over the document
+    ``POST /api/v1/decisions/draft`` gives for ``sign_contract``.
+    """
+    signature = body.signature if body is not None else None
     return _contract_command(
         cmd,
         contract_id,
         if_match,
-        lambda s, now: service.sign_contract(s, actor=cmd.actor, now=now, contract_id=contract_id),
+        lambda s, now: service.sign_contract(s, actor=cmd.actor, now=now, contract_id=contract_id, signature=signature),
     )
 
 

@@ -28,8 +28,10 @@ from quartermaster.contracts.models import (
     ContractItem,
 )
 from quartermaster.contracts.schemas import UnitPricesIn
+from quartermaster.decisions.schemas import SignatureIn
 from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from quartermaster.events.service import record_event, record_transition
+from quartermaster.identity import signatures
 from quartermaster.tenders import access
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
@@ -316,14 +318,69 @@ def set_unit_prices(session: Session, *, actor: Actor, now: datetime, contract_i
     return contract
 
 
-def sign_contract(session: Session, *, actor: Actor, now: datetime, contract_id: str) -> Contract:
-    """One side signs after the standstill; once both have, the contract is active and its lot complete."""
+def _plain(amount: Decimal) -> str:
+    """A decimal as the same string on every engine (no exponent, no trailing zeros)."""
+    text = format(amount.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def signing_side(actor: Actor) -> Side:
+    """The side an actor signs for: the buyer's approver, or the supplier."""
+    return "buyer" if actor.role is Role.APPROVER else "supplier"
+
+
+def signing_terms(contract: Contract, side: Side) -> dict[str, Any]:
+    """What a party's signature of a contract covers: its side, the parties, the value and every priced line."""
+    return {
+        "side": side,
+        "buyer_id": contract.buyer_id,
+        "supplier_id": contract.supplier_id,
+        "title": contract.title,
+        "value": {"amount": _plain(contract.value_amount), "currency": contract.currency},
+        "lines": [
+            {
+                "id": line.id,
+                "item_id": line.item_id,
+                "description": line.description,
+                "unit": line.unit,
+                "quantity": _plain(line.quantity),
+                "unit_price": _plain(line.unit_price),
+            }
+            for line in sorted(contract.items, key=lambda line: line.position)
+        ],
+    }
+
+
+def draft_signature(
+    session: Session, *, actor: Actor, contract_id: str
+) -> tuple[str | None, tuple[dict[str, Any], bytes, str | None]]:
+    """(process id, draft) of the acting party signing the contract as it now stands."""
+    contract = load_contract(session, contract_id)
+    process_id = contract.tender_id or contract.framework_id
+    made = signatures.draft(
+        session,
+        actor=actor,
+        command="sign_contract",
+        object_id=contract.id,
+        process_id=process_id,
+        content=signing_terms(contract, signing_side(actor)),
+    )
+    return process_id, made
+
+
+def sign_contract(
+    session: Session, *, actor: Actor, now: datetime, contract_id: str, signature: SignatureIn | None = None
+) -> Contract:
+    """One side signs after the standstill; once both have, the contract is active and its lot complete.
+
+    The signing person's signature covers ``signing_terms`` (required once they have enrolled a signing key).
+    """
     peek = load_contract(session, contract_id)
     # Lock the tender before the contract: awards take the same order, so the two never deadlock.
     tender = tenders.get_tender(session, peek.tender_id, actor=actor, for_update=True) if peek.tender_id else None
     contract = load_contract(session, contract_id, for_update=True)
     CONTRACT_MACHINE.check(obj_id=contract.id, state=contract.status, command="sign_contract", actor=actor)
-    side: Side = "buyer" if actor.role is Role.APPROVER else "supplier"
+    side = signing_side(actor)
     require_party(actor, contract, side, Role.APPROVER if side == "buyer" else Role.SUPPLIER)
     if contract.not_before is not None and now < contract.not_before:
         raise RuleViolation(
@@ -350,6 +407,15 @@ def sign_contract(session: Session, *, actor: Actor, now: datetime, contract_id:
             "the supplier must set unit prices first",
             code="contract.unit_prices_mismatch",
         )
+    signed = signatures.sign_off(
+        session,
+        actor=actor,
+        command="sign_contract",
+        object_id=contract.id,
+        process_id=contract.tender_id or contract.framework_id,
+        content=signing_terms(contract, side),
+        signature=signature,
+    )
     if side == "buyer":
         contract.buyer_signed_by, contract.buyer_signed_at = actor.user_id, now
     else:
@@ -367,7 +433,7 @@ def sign_contract(session: Session, *, actor: Actor, now: datetime, contract_id:
         now=now,
         command="sign_contract",
         before=PENDING,
-        payload={"side": side, "signed_by": actor.user_id, "active": both},
+        payload={"side": side, "signed_by": actor.user_id, "active": both, **signed},
     )
     if both and tender is not None and contract.lot_id is not None:
         lot = tender.lot(contract.lot_id)

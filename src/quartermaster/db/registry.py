@@ -11,6 +11,7 @@ def load_models() -> MetaData:
     """Import all model modules and return the complete metadata."""
     import quartermaster.awards.models
     import quartermaster.bids.models
+    import quartermaster.committees.models
     import quartermaster.complaints.models
     import quartermaster.contracts.models
     import quartermaster.documents.models

@@ -99,3 +99,23 @@ class LoginFailure(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PersonKey(Base):
+    """A person's enrolled public key: ``signing`` (Ed25519, signs decisions) or ``custody`` (X25519, holds shares).
+
+    Only the public half is ever here: the private halves stay with the person (a key file, the browser). A new
+    enrolment retires the previous key of the same purpose (``retired_at``) but keeps it, so signatures and sealed
+    shares made under it still verify and open.
+    """
+
+    __tablename__ = "person_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # signing | custody
+    algorithm: Mapped[str] = mapped_column(String(16))  # Ed25519 | X25519
+    public_key: Mapped[str] = mapped_column(String(64))  # unpadded base64url of the 32 raw bytes
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)  # SHA-256 of the raw public key, hex
+    enrolled_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]

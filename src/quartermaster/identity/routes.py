@@ -10,11 +10,15 @@ from fastapi.responses import Response
 from quartermaster.actors import Actor, Role
 from quartermaster.api.deps import After, Cmd, CurrentActor, Limit, ReadSession, next_cursor
 from quartermaster.errors import PermissionDenied
-from quartermaster.identity import service
+from quartermaster.identity import keys, service
+from quartermaster.identity.models import User
 from quartermaster.identity.schemas import (
+    EnrolledKeys,
+    KeyEnrolment,
     MeRead,
     OrganizationCreate,
     OrganizationRead,
+    PersonKeyRead,
     TokenIssued,
     UserCreate,
     UserRead,
@@ -97,3 +101,29 @@ def issue_token(username: str, cmd: Cmd) -> Response:
         return TokenIssued(user_id=user.id, token=service.issue_token(s, user=user, now=now))
 
     return cmd.run(go, status_code=201)
+
+
+@router.put("/me/keys", response_model=EnrolledKeys, summary="Enrol my signing and custody keys")
+def enrol_my_keys(body: KeyEnrolment, cmd: Cmd) -> Response:
+    """Enrol (or rotate) the caller's Ed25519 signing key and X25519 custody key, with proof of possession.
+
+    Only public keys travel; the private halves stay in the person's key file (``quartermaster keys new``).
+    """
+
+    def go(s, now):  # type: ignore[no-untyped-def]
+        user = s.get(User, cmd.actor.user_id)
+        if user is None:  # pragma: no cover - an authenticated actor always has a row
+            raise PermissionDenied("no account", code="auth.no_account")
+        signing, custody = keys.enrol_keys(s, actor=cmd.actor, now=now, user=user, **body.model_dump())
+        return EnrolledKeys(
+            signing=PersonKeyRead.model_validate(signing), custody=PersonKeyRead.model_validate(custody)
+        )
+
+    return cmd.run(go)
+
+
+@router.get("/users/{user_id}/keys", response_model=list[PersonKeyRead], summary="A person's enrolled keys")
+def list_keys(user_id: str, actor: CurrentActor, session: ReadSession) -> list[PersonKeyRead]:
+    """Every public key a person has enrolled, newest first, so signatures can be checked (signed-in callers)."""
+    del actor
+    return [PersonKeyRead.model_validate(k) for k in keys.keys_of(session, user_id)]

@@ -85,3 +85,39 @@ class MeRead(Output):
     name: str
     role: str
     organization_id: str | None
+
+
+B64Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+B64Signature = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}$")]
+
+
+class KeyEnrolment(Input):
+    """A person's two public keys and the signing key's signature over the enrolment document (proof of possession).
+
+    The document is RFC 8785 JSON ``{"custody":<custody key>,"signing":<signing key>,
+    "type":"quartermaster.key-enrolment","user":<user id>,"v":1}``; ``quartermaster keys new`` makes all three.
+    """
+
+    signing_public_key: B64Key = Field(description="Ed25519 public key, 32 bytes, unpadded base64url.")
+    custody_public_key: B64Key = Field(description="X25519 public key, 32 bytes, unpadded base64url.")
+    proof: B64Signature = Field(description="Ed25519 signature (64 bytes, base64url) over the enrolment document.")
+
+
+class PersonKeyRead(Output):
+    """An enrolled public key."""
+
+    id: str
+    user_id: str
+    purpose: str
+    algorithm: str
+    public_key: str
+    fingerprint: str
+    enrolled_at: datetime
+    retired_at: datetime | None
+
+
+class EnrolledKeys(Output):
+    """The two keys a person has just enrolled."""
+
+    signing: PersonKeyRead
+    custody: PersonKeyRead

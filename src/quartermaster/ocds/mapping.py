@@ -6,6 +6,8 @@ Every release is a full snapshot of the process's public state at the change it 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from quartermaster.ocds import contracting
 from quartermaster.ocds.process import Change, Naming, Process, release_tags
 from quartermaster.ocds.values import (
@@ -21,6 +23,7 @@ from quartermaster.ocds.values import (
     value,
 )
 from quartermaster.rules import rulebook_for, rulebook_version
+from quartermaster.rules.model import default_award_method
 from quartermaster.tenders.models import COMPLETE, DRAFT, LIVE, Enquiry, Item, Lot, Tender
 
 # Our tender states -> OCDS tenderStatus (closed codelist). Every active.* stage is "active"; a draft is never
@@ -112,6 +115,31 @@ def procurement_method(tender: Tender) -> str:
     return book.procedure(tender.procedure).ocds_method
 
 
+_CRITERION_NAMES = {"delivery": "delivery time", "life_cycle_cost": "life-cycle cost"}
+
+
+def _percent(weight: str) -> str:
+    text = f"{Decimal(weight) * 100:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def award_criteria_details(tender: Tender) -> str | None:
+    """How the award method ranks offers, in words (docs/award-methods.md); None for lowest price.
+
+    OCDS has no awardCriteria code for price per quality point: it weighs price against quality, so it is
+    published as ratedCriteria and named here.
+    """
+    method = tender.award_method or default_award_method(tender.award_criteria)
+    if method == "price_per_quality_point":
+        return "Price per quality point: the lowest offered price divided by the quality score (0-100) wins."
+    if method != "best_value":
+        return None
+    book = rulebook_version(tender.rulebook_version) if tender.rulebook_version else rulebook_for(tender.created_at)
+    weights = tender.award_weights or {k: str(v) for k, v in book.best_value_weights.items()}
+    parts = [f"{_CRITERION_NAMES.get(k, k)} {_percent(v)} %" for k, v in weights.items() if Decimal(v) > 0]
+    return "Best value: the most points out of 100, weighted " + ", ".join(parts) + "."
+
+
 def tender(process: Process, naming: Naming) -> Json:
     """The tender section: what is bought, how, its periods, lots, items, enquiries and (once opened) tenderers."""
     t = process.tender
@@ -130,6 +158,7 @@ def tender(process: Process, naming: Naming) -> Json:
         "procurementMethodRationale": rationale,
         "mainProcurementCategory": t.category,
         "awardCriteria": t.award_criteria,
+        "awardCriteriaDetails": award_criteria_details(t),
         "tenderPeriod": period(t.tender_start or t.published_at, t.tender_end),
         "enquiryPeriod": period(t.published_at, t.enquiry_end) if t.enquiry_end else None,
         "awardPeriod": award_period(process),

@@ -14,10 +14,14 @@ BigIntKey = BigInteger().with_variant(Integer, "sqlite")
 
 RELEASE = "release"
 DISCLOSURE = "disclosure"
+SEALED_BID = "sealed-bid"  # a sealed bid's commitment, logged on receipt; not a feed item
+DECISION = "decision"  # a signed decision's commitment (decisions.commitments); not a feed item
+KEY_ENROLMENT = "key-enrolment"  # a person's key enrolment's commitment; not a feed item
+FEED_KINDS = (RELEASE, DISCLOSURE)
 
 
 class LogEntry(Base):
-    """One leaf of the transparency log and one position of the change feed.
+    """One leaf of the transparency log and (releases and disclosures) one position of the change feed.
 
     ``leaf_input`` is the exact canonical JSON that was hashed; ``full_release`` and ``salt`` are internal (the
     withheld release and the salt of its commitment) and leave the system only through a disclosure entry or to a

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from quartermaster.errors import NotFound
 from quartermaster.ocds import record
-from quartermaster.publication.models import RELEASE, LogEntry
+from quartermaster.publication.models import FEED_KINDS, RELEASE, LogEntry
 
 Json = dict[str, Any]
 MAX_PAGE = 500
@@ -69,10 +69,12 @@ def parse_cursor(cursor: str | None) -> int:
 
 
 def entries_after(session: Session, after: int, limit: int, *, kind: str | None = None) -> Sequence[LogEntry]:
-    """Entries with index > ``after`` in index (= commit) order."""
+    """Feed entries (releases and disclosures, or one ``kind``) with index > ``after`` in index (= commit) order.
+
+    Sealed-bid entries are log leaves but no public change of a process: the feed skips their indexes.
+    """
     query = select(LogEntry).where(LogEntry.index > after)
-    if kind is not None:
-        query = query.where(LogEntry.kind == kind)
+    query = query.where(LogEntry.kind == kind) if kind is not None else query.where(LogEntry.kind.in_(FEED_KINDS))
     return session.scalars(query.order_by(LogEntry.index).limit(min(limit, MAX_PAGE))).all()
 
 

@@ -19,13 +19,22 @@ from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor
 from quartermaster.codelists import CodeLists
+from quartermaster.decisions.commitments import decision_commitment, enrolment_commitment
 from quartermaster.disclosure import Classification, Policy, Projection, load_policy, project
 from quartermaster.events.models import Event
 from quartermaster.events.service import SESSION_EVENTS, appended_events, record_event
 from quartermaster.frameworks.models import Framework
 from quartermaster.ocds import Change, Naming, Process, release, release_tags
 from quartermaster.publication.loader import ceiling, document_markings, load_process
-from quartermaster.publication.models import DISCLOSURE, RELEASE, DisclosureDue, LogEntry
+from quartermaster.publication.models import (
+    DECISION,
+    DISCLOSURE,
+    KEY_ENROLMENT,
+    RELEASE,
+    SEALED_BID,
+    DisclosureDue,
+    LogEntry,
+)
 from quartermaster.tenders.models import Tender
 from quartermaster.transparency import canonical_json, leaf_hash
 from quartermaster.types import max_marking
@@ -36,6 +45,8 @@ Json = dict[str, Any]
 SEQUENCE_LOCK = 0x514D4C4F47
 # The event a scheduled re-publication records when a process's public projection widens.
 DISCLOSURE_WIDENED = "DisclosureWidened"
+# The events that receive a sealed bid's envelope; each logs the envelope's commitment (a ``sealed-bid`` entry).
+SEALED_BID_EVENTS = frozenset({"BidSubmitted", "BidAmended"})
 
 
 @dataclass
@@ -56,22 +67,26 @@ class Publisher:
 
 
 def publish_transaction(session: Session, publisher: Publisher) -> list[LogEntry]:
-    """Append a log entry for every contracting process with a public change in this transaction."""
+    """Append a log entry for every sealed bid received and every contracting process with a public change."""
     events = appended_events(session)
     session.info[SESSION_EVENTS] = []
     by_process: dict[str, list[Event]] = {}
+    sealed = [e for e in events if e.event_type in SEALED_BID_EVENTS and isinstance(e.payload.get("commitment"), str)]
+    sealed += [e for e in events if _commitment_of(e) is not None and e not in sealed]
     for event in events:
         if event.process_id is not None and release_tags(event.event_type):
             by_process.setdefault(event.process_id, []).append(event)
-    if not by_process:
+    if not by_process and not sealed:
         return []
     session.flush()
     tenders = {pid: _tender_of(session, pid) for pid in by_process}
     changed = [(tid, evs) for pid, evs in by_process.items() if (tid := tenders[pid]) is not None]
-    if not changed:
+    if not changed and not sealed:
         return []
     index = next_index(session)
-    entries = []
+    entries = [_commitment_entry(event, publisher, index=index + i) for i, event in enumerate(sealed)]
+    session.add_all(entries)
+    index += len(entries)
     for tender_id, evs in _merge(changed):
         process = load_process(session, tender_id)
         if not process.tender.is_published:  # a draft, or a draft cancelled before it was ever published
@@ -86,6 +101,49 @@ def publish_transaction(session: Session, publisher: Publisher) -> list[LogEntry
         entries.extend(new)
         index += len(new)
     return entries
+
+
+def _commitment_of(event: Event) -> tuple[str, str] | None:
+    """The (kind, commitment) a signed decision or a key enrolment logs; None for any other event."""
+    if event.event_type == "KeysEnrolled":
+        return KEY_ENROLMENT, enrolment_commitment(event.object_id, event.payload)
+    signature, decision = event.payload.get("signature"), event.payload.get("decision")
+    if isinstance(signature, dict) and isinstance(decision, dict):
+        return DECISION, decision_commitment(decision, signature)
+    return None
+
+
+def _commitment_entry(event: Event, publisher: Publisher, *, index: int) -> LogEntry:
+    """An entry that logs only a commitment: a sealed bid's on receipt, a signed decision's, a key enrolment's.
+
+    A sealed bid's leaf names only the commitment: not the tender, the supplier or the lots, so the public log does
+    not tell how many bids a tender holds before its deadline. The envelope itself names its tender and supplier, and
+    the opening publishes it, so anyone can then match each opened envelope to its entry. The row keeps the tender
+    (``process_id``) and the bid (``release_id``) for the bid's receipt; neither is in the leaf. A decision's or an
+    enrolment's leaf likewise names nothing but its commitment (``decisions.commitments``); its row keeps the event's
+    sequence number (``release_id``).
+    """
+    other = None if event.event_type in SEALED_BID_EVENTS else _commitment_of(event)
+    kind, commitment = other if other is not None else (SEALED_BID, event.payload["commitment"])
+    leaf_input = canonical_json({"kind": kind, "commitment": commitment})
+    process_id = event.process_id or event.object_id
+    return LogEntry(
+        index=index,
+        kind=kind,
+        ocid=publisher.naming.ocid(process_id),
+        process_id=process_id,
+        release_id=event.object_id if kind == SEALED_BID else f"event-{event.seq}",
+        release_date=event.occurred_at,
+        published_at=event.recorded_at,
+        tags=[],
+        marking="public",
+        complete=True,
+        discloses=None,
+        leaf_input=leaf_input,
+        leaf_hash=leaf_hash(leaf_input),
+        full_release=None,
+        salt=None,
+    )
 
 
 def _merge(changed: Iterable[tuple[str, list[Event]]]) -> list[tuple[str, list[Event]]]:

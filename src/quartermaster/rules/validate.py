@@ -18,12 +18,14 @@ from quartermaster.errors import RuleViolation
 from quartermaster.rules.calendar import PERIOD_KINDS, PeriodKind, PeriodRule
 from quartermaster.rules.model import (
     AWARD_CRITERIA,
+    BEST_VALUE_CRITERIA,
     COMPETITIVE_OCDS_METHODS,
     OCDS_METHODS,
     PERIOD_NAMES,
     STEPS,
     ProcedureRules,
     Rulebook,
+    SealingRules,
 )
 
 _TOP_LEVEL_KEYS = frozenset(
@@ -36,6 +38,7 @@ _TOP_LEVEL_KEYS = frozenset(
         "calendar",
         "thresholds",
         "evaluation",
+        "sealing",
         "procedures",
     }
 )
@@ -277,6 +280,51 @@ def _ratio(raw: Mapping[str, Any], problems: _Problems) -> Decimal:
     return ratio
 
 
+def _weights(raw: Mapping[str, Any], problems: _Problems) -> Mapping[str, Decimal]:
+    """``[evaluation] best_value_weights``: the criteria a best-value award may weigh and their default weights."""
+    key = "evaluation.best_value_weights"
+    value = _table(raw, "evaluation", problems).get("best_value_weights")
+    if not isinstance(value, Mapping) or not value:
+        problems.add(key, "must be a table like { price = 0.6, quality = 0.4 }")
+        return MappingProxyType({})
+    unknown = sorted(set(value) - set(BEST_VALUE_CRITERIA))
+    if unknown:
+        problems.add(key, f"unknown criteria {unknown}; known: {list(BEST_VALUE_CRITERIA)}")
+    weights = {k: _decimal(v) for k, v in value.items()}
+    clean = {k: w for k, w in weights.items() if w is not None and 0 <= w <= 1}
+    if len(clean) != len(weights):
+        problems.add(key, "each weight must be a number between 0 and 1")
+    elif sum(clean.values(), Decimal(0)) != 1:
+        problems.add(key, f"weights must add up to 1, got {sum(clean.values(), Decimal(0))}")
+    return MappingProxyType(clean)
+
+
+def _sealing(raw: Mapping[str, Any], problems: _Problems) -> SealingRules | None:
+    if "sealing" not in raw:
+        return None
+    table = _table(raw, "sealing", problems)
+    unknown = set(table) - {"platform_key_below", "committee_min_members", "committee_min_threshold"}
+    if unknown:
+        problems.add("sealing", f"unknown fields {sorted(unknown)}")
+    below = _decimal(table.get("platform_key_below"))
+    if below is None or below < 0:
+        problems.add("sealing.platform_key_below", "must be a non-negative amount (0: never a platform-held key)")
+    numbers = {}
+    for key in ("committee_min_members", "committee_min_threshold"):
+        value = table.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255:
+            problems.add(f"sealing.{key}", f"must be an integer from 1 to 255, got {value!r}")
+            value = 1
+        numbers[key] = value
+    if numbers["committee_min_threshold"] > numbers["committee_min_members"]:
+        problems.add("sealing.committee_min_threshold", "cannot exceed committee_min_members")
+    return SealingRules(
+        platform_key_below=below or Decimal(0),
+        committee_min_members=numbers["committee_min_members"],
+        committee_min_threshold=numbers["committee_min_threshold"],
+    )
+
+
 def validate_rulebook(raw: Mapping[str, Any], *, origin: str = "<rulebook>") -> Rulebook:
     """Check a parsed rulebook and build it; errors (``rule.invalid_rulebook``) name the file and key."""
     problems = _Problems(origin)
@@ -284,6 +332,8 @@ def validate_rulebook(raw: Mapping[str, Any], *, origin: str = "<rulebook>") -> 
     holidays, suspended = _calendar(raw, problems)
     thresholds = _thresholds(raw, problems)
     ratio = _ratio(raw, problems)
+    weights = _weights(raw, problems)
+    sealing = _sealing(raw, problems)
     procedures: dict[str, ProcedureRules] = {}
     table = _table(raw, "procedures", problems)
     if not table:
@@ -310,5 +360,7 @@ def validate_rulebook(raw: Mapping[str, Any], *, origin: str = "<rulebook>") -> 
         holidays_suspended=suspended,
         thresholds=thresholds,
         abnormally_low_ratio=ratio,
+        best_value_weights=weights,
         procedures=MappingProxyType(procedures),
+        sealing=sealing,
     )

@@ -34,6 +34,7 @@ from quartermaster.seed.context import CENT, LotView, SeedContext, days, even_es
 from quartermaster.seed.flows import TenderFlow
 from quartermaster.seed.parties import OrgSpec
 from quartermaster.seed.plan import BidderPlan, TenderPlan
+from quartermaster.seed.signing import contract_signature
 from quartermaster.seed.timing import Schedule, rules_at
 from quartermaster.tenders.models import Invitation
 
@@ -104,9 +105,11 @@ class ContractFlow:
                 ]
             )
             sim.call(contracts.set_unit_prices, actor=supplier, contract_id=c.id, spec=spec)
-        sim.call(contracts.sign_contract, actor=supplier, contract_id=c.id)
-        yield sim.now + days(rng, 0.05, 2)
-        sim.call(contracts.sign_contract, actor=approver, contract_id=c.id)
+        for party in (supplier, approver):
+            if party is approver:
+                yield sim.now + days(rng, 0.05, 2)
+            signature = contract_signature(sim, self.ctx.keys, party, c.id)
+            sim.call(contracts.sign_contract, actor=party, contract_id=c.id, signature=signature)
         if self.target == "contract.amended" or (self.target == "complete" and rng.random() < 0.1):
             yield sim.now + days(rng, 1, 30)
             self.amend()

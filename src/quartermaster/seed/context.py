@@ -10,7 +10,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quartermaster.client import PersonKeys
 from quartermaster.codelists import CodeLists
+from quartermaster.committees.vault import OpeningKeyVault
 from quartermaster.seed.parties import OrgSpec
 from quartermaster.seed.sim import Simulation
 from quartermaster.tenders.models import Item, Lot, Tender
@@ -54,6 +56,10 @@ class SeedContext:
     # price its contract lines exactly when it signs.
     offers: dict[tuple[str, str, str], dict[str, Decimal]] = field(default_factory=dict)
     supplier_index: dict[str, int] = field(default_factory=dict)
+    # The platform's opening-key vault, and each buyer staff member's key file (user id -> keys): members open
+    # their own shares with them at the opening, as they would on their own machines.
+    vault: OpeningKeyVault | None = None
+    keys: dict[str, PersonKeys] = field(default_factory=dict)
 
     def view(self, tender_id: str) -> TenderView:
         """Read a tender's current state (column reads: loading the ORM graph each time is the slow part)."""

@@ -11,21 +11,30 @@ from collections.abc import Generator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quartermaster.actors import SCHEDULER, Actor, Role
+from quartermaster.awards import justifications
 from quartermaster.awards import service as awards
 from quartermaster.awards.schemas import AwardIn, EvaluationIn
 from quartermaster.bids import prequalification
 from quartermaster.bids import service as bids
-from quartermaster.bids.schemas import BidValueIn
+from quartermaster.bids.schemas import BidValueIn, SealedBidIn
+from quartermaster.client import open_my_share, seal_prices
+from quartermaster.committees import interests
+from quartermaster.committees import service as committees
+from quartermaster.committees.models import CHAIR, MEMBER, THRESHOLD
+from quartermaster.committees.service import Appointment
 from quartermaster.contracts.models import Contract
+from quartermaster.rules import rulebook_for
 from quartermaster.schema_base import MoneyIO
 from quartermaster.seed import names
 from quartermaster.seed.context import LotView, SeedContext, TenderView, days, offer_prices, offer_total
 from quartermaster.seed.plan import BidderPlan, TenderPlan
+from quartermaster.seed.signing import disqualification, signed_award
 from quartermaster.seed.timing import Schedule, invited_tender_end, schedule
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import periods as tender_periods
@@ -93,7 +102,8 @@ class TenderFlow:
             return False
         slow = self.rng.random() < 0.1
         yield view.tender_end + (days(self.rng, 2, 5) if slow else days(self.rng, 0.05, 1))
-        self.sim.call(bids.open_bids, actor=self.evaluator, tender_id=self.tid)
+        self.release_shares()
+        self.sim.call(bids.open_bids, actor=self.evaluator, tender_id=self.tid, vault=self.ctx.vault)
         status = self.ctx.view(self.tid).status
         if status == tm.NEGOTIATION:
             yield from self.negotiate()
@@ -162,10 +172,40 @@ class TenderFlow:
         periods = PublishTender(
             prequalification_end=sched.prequalification_end, enquiry_end=sched.enquiry_end, tender_end=sched.tender_end
         )
-        self.sim.call(tenders.publish_tender, actor=self.approver, tender_id=self.tid, periods=periods)
+        if self.plan.procedure != "limited" and rulebook_for(self.sim.now).sealing is not None:
+            self.appoint_committee()
+        self.sim.call(
+            committees.publish_tender, actor=self.approver, tender_id=self.tid, periods=periods, vault=self.ctx.vault
+        )
         self.published_at = self.sim.now
         for when in (sched.prequalification_end, sched.enquiry_end, sched.tender_end):
             self.sim.deadline(when)
+
+    def appoint_committee(self) -> None:
+        """The buyer names the organization's evaluator (chair), approver and buyer; two shares open the bids."""
+        staff = [(self.evaluator, CHAIR), (self.approver, MEMBER), (self.buyer, MEMBER)]
+        members = [Appointment(actor.user_id, role) for actor, role in staff]
+        self.sim.call(committees.appoint_committee, actor=self.buyer, tender_id=self.tid, members=members, threshold=2)
+
+    def release_shares(self) -> None:
+        """At a committee-held opening the evaluator and the approver open their shares on their side and release."""
+        key = self.sim.read(lambda s: committees.opening_key_row(s, self.tid))
+        if key is None or key.mode != THRESHOLD:
+            return
+        bidders = self.sim.read(partial(bids.bidders, tender_id=self.tid))
+        for member in (self.evaluator, self.approver):
+            declarations = [interests.DeclarationIn(supplier_id, conflict=False) for supplier_id in bidders]
+            if declarations:
+                self.sim.call(
+                    interests.declare_conflicts,
+                    actor=member,
+                    tender_id=self.tid,
+                    bidders=bidders,
+                    declarations=declarations,
+                )
+            mine = self.sim.read(partial(committees.my_share, actor=member, tender_id=self.tid))
+            share = open_my_share(self.ctx.keys[member.user_id], mine.sealed_share, member.user_id)
+            self.sim.call(committees.release_share, actor=member, tender_id=self.tid, share_text=share, bidders=bidders)
 
     def cancel(self) -> None:
         """The approver cancels."""
@@ -273,7 +313,15 @@ class TenderFlow:
             values.append(
                 BidValueIn(lot_id=lot.id, value=MoneyIO(amount=offer_total(lot, prices), currency=plan.currency))
             )
-        bid, _ = self.sim.call(bids.submit_bid, actor=supplier, tender_id=self.tid, values=values)
+        key = self.sim.read(lambda s: committees.opening_key_row(s, self.tid))
+        if key is None:  # published under a rulebook without sealing
+            bid, _ = self.sim.call(bids.submit_bid, actor=supplier, tender_id=self.tid, values=values)
+        else:  # sealed on the supplier's side: the platform receives only the envelope
+            prices = {v.lot_id: v.value.amount for v in values}
+            supplier_id = self.ctx.suppliers[b.supplier].id
+            upload = seal_prices(key.public_key, self.tid, supplier_id, plan.currency, prices)
+            sealed = SealedBidIn(envelope=upload.envelope, lots=list(upload.lots))
+            bid, _ = self.sim.call(bids.submit_bid, actor=supplier, tender_id=self.tid, sealed=sealed)
         self.bid_ids[k] = bid.id
 
     def until_opening(self) -> Generator[datetime, None, TenderView]:
@@ -334,22 +382,60 @@ class TenderFlow:
                 if b.compliant[pos]
                 else "technical specification not met"
             )
+            rated = plan.award_criteria == "ratedCriteria"
             verdict = EvaluationIn(
                 lot_id=view.lots[pos].id,
                 compliant=b.compliant[pos],
                 notes=notes,
-                score=b.score if plan.award_criteria == "ratedCriteria" else None,
+                score=b.score if rated else None,
+                **(self.best_value_findings(k, view.lots[pos]) if rated else {}),
             )
             self.sim.call(awards.evaluate_bid, actor=self.evaluator, bid_id=self.bid_ids[k], verdict=verdict)
         for k in self.bid_ids:
             if plan.bidders[k].disqualify:
                 yield self.sim.now + days(rng, 0.1, 1)
+                reason = "abnormally low price; the explanation given does not justify it"
                 self.sim.call(
                     awards.disqualify_bid,
                     actor=self.approver,
                     bid_id=self.bid_ids[k],
-                    reason="abnormally low price; the explanation given does not justify it",
+                    reason=reason,
+                    signature=disqualification(self.sim, self.ctx.keys, self.approver, self.bid_ids[k], reason),
                 )
+        return True
+
+    def best_value_findings(self, k: int, lot: LotView) -> dict[str, Any]:
+        """Delivery days and life-cycle cost of bidder ``k``'s offer on a lot (its own generator: the rest of the
+        seed draws the same numbers whether or not the tender is scored)."""
+        rng = random.Random(f"{self.plan.seed}:findings:{k}:{lot.id}")
+        prices = self.ctx.offers[(self.tid, self.ctx.suppliers[self.plan.bidders[k].supplier].id, lot.id)]
+        life = offer_total(lot, prices) * Decimal(str(round(rng.uniform(1.3, 1.9), 2)))
+        return {"delivery_days": rng.randint(14, 120), "life_cycle_cost": life.quantize(Decimal("0.01"))}
+
+    def unjustified(self, session: Session, *, lot_id: str, bid_ids: list[str]) -> list[str]:
+        """Those of ``bid_ids`` whose abnormally low price has not been justified yet."""
+        tender = tenders.get_tender(session, self.tid, actor=SCHEDULER)
+        ranking = awards.rank_lot(session, tender=tender, lot_id=lot_id)
+        return [r.bid.id for r in ranking if r.bid.id in bid_ids and r.standing.abnormally_low and not r.justification]
+
+    def justify(self, lot_id: str, bid_id: str) -> Steps:
+        """The approver asks the supplier of an abnormally low winner to justify its price; the supplier answers."""
+        request = self.sim.call(
+            justifications.request_justification,
+            actor=self.approver,
+            bid_id=bid_id,
+            lot_id=lot_id,
+            question="Your price is abnormally low. Explain how you can deliver at this price.",
+        )
+        yield self.sim.now + days(self.rng, 0.5, 3)
+        k = next(k for k, b in self.bid_ids.items() if b == bid_id)
+        self.sim.call(
+            justifications.answer_justification,
+            actor=self.supplier(self.plan.bidders[k]),
+            request_id=request.id,
+            answer="Stock bought before the price rise and an existing production line; cost breakdown attached.",
+        )
+        yield self.sim.now + days(self.rng, 0.2, 1)
         return True
 
     def ranked(self, session: Session, *, lot_id: str) -> list[str]:
@@ -375,7 +461,10 @@ class TenderFlow:
                 )
                 continue
             winners = best[: 3 if self.plan.procedure == "framework" and len(best) >= 3 else 1]
+            for bid_id in self.sim.read(partial(self.unjustified, lot_id=lot.id, bid_ids=winners)):
+                yield from self.justify(lot.id, bid_id)
             spec = AwardIn(bid_ids=winners, rationale="best-ranked compliant bid under the tender's criteria")
+            spec = signed_award(self.sim, self.ctx.keys, self.approver, lot.id, spec)
             self.sim.call(awards.award, actor=self.approver, tender_id=self.tid, lot_id=lot.id, spec=spec)
             yield self.sim.now + days(self.rng, 0.01, 0.1)
         self.after_award()
@@ -406,6 +495,7 @@ class TenderFlow:
             value=MoneyIO(amount=offer_total(lot, prices), currency=plan.currency),
             rationale=plan.justification[1] if plan.justification else None,
         )
+        spec = signed_award(self.sim, self.ctx.keys, self.approver, lot.id, spec)
         self.sim.call(awards.award, actor=self.approver, tender_id=self.tid, lot_id=lot.id, spec=spec)
         self.after_award()
         return True

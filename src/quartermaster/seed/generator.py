@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor, Role
 from quartermaster.codelists import load_codelists
+from quartermaster.committees.vault import OpeningKeyVault
 from quartermaster.contracts.models import Contract
 from quartermaster.db.base import new_id
 from quartermaster.db.tx import Database
@@ -93,8 +96,21 @@ def seed_state(session: Session) -> SeedState:
     return SeedState(finished, any(t == STARTED for t, _ in rows))
 
 
-def seed(db: Database, *, spec: SeedSpec, clock: Clock, progress: Callable[[float], None] | None = None) -> SeedResult:
-    """Generate the data set up to ``clock.now()``, or report the one already there."""
+def seed(
+    db: Database,
+    *,
+    spec: SeedSpec,
+    clock: Clock,
+    progress: Callable[[float], None] | None = None,
+    vault: OpeningKeyVault | None = None,
+    keys_dir: Path | None = None,
+) -> SeedResult:
+    """Generate the data set up to ``clock.now()``, or report the one already there.
+
+    ``vault``: the platform's opening-key vault (the served demo's, so its platform-held keys still open later; an
+    ephemeral one otherwise). ``keys_dir``: where each buyer staff member's key file is written (0600), so the demo's
+    committee members can release their shares at openings still to come; without it the key files stay in memory.
+    """
     began = time.perf_counter()
     end = clock.now()
     start = end - WINDOW
@@ -116,7 +132,9 @@ def seed(db: Database, *, spec: SeedSpec, clock: Clock, progress: Callable[[floa
                 raise Conflict(
                     "the database already holds organizations; seed an empty database", code="seed.not_empty"
                 )
-        result = _generate(batch, spec, start, end, progress)
+        result = _generate(
+            batch, spec, start, end, progress, vault or OpeningKeyVault(secrets.token_bytes(32)), keys_dir
+        )
         batch.commit()
     except BaseException:
         batch.discard()
@@ -131,6 +149,8 @@ def _generate(
     start: datetime,
     end: datetime,
     progress: Callable[[float], None] | None,
+    vault: OpeningKeyVault,
+    keys_dir: Path | None,
 ) -> SeedResult:
     run_id = new_id()
     with batch.unit_of_work() as session:
@@ -138,7 +158,7 @@ def _generate(
     sim = Simulation(batch, FixedClock(start), end)
     if progress is not None:
         sim.on_step = lambda now: progress((now - start) / (end - start))
-    ctx = _cast(spec, sim, start)
+    ctx = _cast(spec, sim, start, keys_dir, vault)
     foreign = {i for i, s in enumerate(ctx.suppliers) if s.is_foreign}
     special = specialisations(spec.seed, spec.suppliers, foreign)
     for index in range(spec.tenders):
@@ -179,7 +199,7 @@ def _marker(session: Session, now: datetime, run_id: str, event_type: str, paylo
     )
 
 
-def _cast(spec: SeedSpec, sim: Simulation, now: datetime) -> SeedContext:
+def _cast(spec: SeedSpec, sim: Simulation, now: datetime, keys_dir: Path | None, vault: OpeningKeyVault) -> SeedContext:
     """Register the administrator, the auditor, every organization and its people (one transaction)."""
     rng = random.Random(f"{spec.seed}:parties")
     idents: set[str] = set()
@@ -209,7 +229,9 @@ def _cast(spec: SeedSpec, sim: Simulation, now: datetime) -> SeedContext:
         )
         for org in (*buyers, *suppliers):
             parties.register(session, admin=admin, now=now, spec=org)
+        keys = parties.enrol_staff_keys(session, now=now, orgs=buyers, keys_dir=keys_dir, vault=vault)
     ctx = SeedContext(sim=sim, lists=load_codelists(None), buyers=buyers, suppliers=suppliers, end=sim.end)
+    ctx.keys, ctx.vault = keys, vault
     ctx.supplier_index = {s.id: i for i, s in enumerate(suppliers)}
     return ctx
 

@@ -3,18 +3,27 @@ an administrator. Every identifier is synthetic and valid (EDRPOU check digit, N
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor, Role
+from quartermaster.client import PersonKeys, new_keys, save_keys
+from quartermaster.committees import interests
+from quartermaster.committees.vault import OpeningKeyVault
 from quartermaster.identifiers import edrpou_check_digit, validate_ncage
+from quartermaster.identity import keys as person_keys
 from quartermaster.identity import service as identity
+from quartermaster.identity.models import User
 from quartermaster.seed import names
 
+# A defence buyer's procurement staff hold a security clearance: they sit on the committees of classified tenders.
+STAFF_CLEARANCE = "secret"
 NCAGE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -185,6 +194,42 @@ def register(session: Session, *, admin: Actor, now: datetime, spec: OrgSpec) ->
     spec.id = org.id
     for username, role, person in spec.staff:
         user = identity.create_user(
-            session, actor=admin, now=now, username=username, name=person, role=role, organization_id=org.id
+            session,
+            actor=admin,
+            now=now,
+            username=username,
+            name=person,
+            role=role,
+            organization_id=org.id,
+            clearance=STAFF_CLEARANCE if "buyer" in spec.party_roles else "public",
         )
         spec.actors[role] = identity.actor_of(user)
+
+
+def enrol_staff_keys(
+    session: Session, *, now: datetime, orgs: list[OrgSpec], keys_dir: Path | None, vault: OpeningKeyVault
+) -> dict[str, PersonKeys]:
+    """Give every buyer staff member a key file and enrol its public keys (each person enrols their own), and
+    declare their interests (a synthetic identifier, no past employers) so that they can sit on committees.
+
+    With ``keys_dir`` the key files are written there as ``<username>.json`` (0600) for the demo's people to use.
+    """
+    out: dict[str, PersonKeys] = {}
+    if keys_dir is not None:
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        keys_dir.chmod(0o700)
+    for org in orgs:
+        for username, role, _ in org.staff:
+            actor = org.actors[role]
+            user = session.get(User, actor.user_id)
+            assert user is not None
+            keys = new_keys()
+            person_keys.enrol_keys(session, actor=actor, now=now, user=user, **keys.enrolment(user.id))
+            national_id = f"{int(hashlib.sha256(username.encode()).hexdigest(), 16) % 10**10:010d}"
+            interests.declare_interests(
+                session, actor=actor, now=now, national_id=national_id, past_employers=(), vault=vault
+            )
+            if keys_dir is not None:
+                save_keys(keys, keys_dir / f"{username}.json", overwrite=True)
+            out[actor.user_id] = keys
+    return out

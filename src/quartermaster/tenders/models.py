@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quartermaster.actors import Role
@@ -101,6 +101,10 @@ class Tender(Base):
     value_amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     award_criteria: Mapped[str] = mapped_column(String(32))
+    # None: the default method for award_criteria (rules.default_award_method); see docs/award-methods.md
+    award_method: Mapped[str | None] = mapped_column(String(32))
+    # Best-value weights as decimal strings by criterion; None: the rulebook's best_value_weights
+    award_weights: Mapped[dict[str, str] | None] = mapped_column(JSON)
     justification: Mapped[str | None] = mapped_column(String(48))
     justification_details: Mapped[str | None] = mapped_column(Text)
     plan_id: Mapped[str | None] = mapped_column(ForeignKey("plans.id"))

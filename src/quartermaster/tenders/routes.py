@@ -26,6 +26,7 @@ from quartermaster.api.deps import (
     parse_if_match,
     require_if_match,
 )
+from quartermaster.committees import service as committees
 from quartermaster.rules import rulebook_for
 from quartermaster.schema_base import Page
 from quartermaster.tenders import access, periods, service
@@ -140,7 +141,9 @@ def publish_tender(tender_id: str, body: PublishTender, cmd: Cmd, if_match: IfMa
         cmd,
         tender_id,
         if_match,
-        lambda s, now: service.publish_tender(s, actor=cmd.actor, now=now, tender_id=tender_id, periods=body),
+        lambda s, now: committees.publish_tender(
+            s, actor=cmd.actor, now=now, tender_id=tender_id, periods=body, vault=cmd.state.vault
+        ),
     )
 
 

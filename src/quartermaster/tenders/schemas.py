@@ -31,6 +31,17 @@ class ItemIn(Input):
     marking: MarkingName | None = Field(default=None, description="Security marking if higher than the lot's.")
 
 
+# Award methods (docs/award-methods.md) and the best-value criteria a tender may weigh (the rulebook may allow fewer).
+AwardMethod = Literal["lowest_price", "best_value", "price_per_quality_point"]
+AwardWeights = Annotated[
+    dict[
+        Literal["price", "quality", "delivery", "life_cycle_cost"],
+        Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)],
+    ],
+    Field(min_length=1),
+]
+
+
 class LotIn(Input):
     """A lot with its items."""
 
@@ -49,6 +60,8 @@ class TenderCreate(Input):
     procedure: Procedure
     category: Category
     award_criteria: Annotated[str, StringConstraints(max_length=32)] = "priceOnly"
+    award_method: AwardMethod | None = Field(default=None, description="None: the default for award_criteria.")
+    award_weights: AwardWeights | None = Field(default=None, description="best_value only; None: the rulebook's.")
     justification: Annotated[str, StringConstraints(max_length=48)] | None = None
     justification_details: LongText | None = None
     plan_id: Annotated[str, StringConstraints(max_length=32)] | None = None
@@ -65,6 +78,8 @@ class TenderUpdate(Input):
     description: LongText | None = None
     category: Category | None = None
     award_criteria: Annotated[str, StringConstraints(max_length=32)] | None = None
+    award_method: AwardMethod | None = None
+    award_weights: AwardWeights | None = None
     justification: Annotated[str, StringConstraints(max_length=48)] | None = None
     justification_details: LongText | None = None
     lots: list[LotIn] | None = Field(default=None, min_length=1, max_length=100)
@@ -159,6 +174,8 @@ class TenderRead(Output):
     category: str
     value: MoneyIO
     award_criteria: str
+    award_method: str | None
+    award_weights: dict[str, Decimal] | None
     justification: str | None
     justification_details: str | None
     plan_id: str | None
@@ -218,6 +235,8 @@ def tender_read(tender: Any, allowed: list[str]) -> TenderRead:
         category=tender.category,
         value=MoneyIO.of(tender.value_amount, tender.currency),
         award_criteria=tender.award_criteria,
+        award_method=tender.award_method,
+        award_weights=tender.award_weights,
         justification=tender.justification,
         justification_details=tender.justification_details,
         plan_id=tender.plan_id,

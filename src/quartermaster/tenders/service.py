@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ from quartermaster.events.models import Event
 from quartermaster.events.service import record_event, record_transition
 from quartermaster.plans import service as plans
 from quartermaster.rules import ProcedureRules, Rulebook, rulebook_for, rulebook_version
+from quartermaster.rules.model import award_method_errors
 from quartermaster.tenders import access
 from quartermaster.tenders import models as m
 from quartermaster.tenders.models import TENDER_MACHINE, Item, Lot, Tender
@@ -242,6 +243,8 @@ def create_tender(
         currency=currency,
         value_amount=Decimal(0),
         award_criteria=spec.award_criteria,
+        award_method=spec.award_method,
+        award_weights=_weights_json(spec.award_weights),
         justification=spec.justification,
         justification_details=spec.justification_details,
         plan_id=spec.plan_id,
@@ -252,6 +255,7 @@ def create_tender(
         created_at=now,
         updated_at=now,
     )
+    _check_award_method(tender, now)
     _build_lots(tender, spec.lots, lists)
     session.add(tender)
     session.flush()
@@ -271,6 +275,19 @@ def create_tender(
     return tender
 
 
+def _weights_json(weights: Mapping[Any, Decimal] | None) -> dict[str, str] | None:
+    return None if weights is None else {k: str(v) for k, v in weights.items()}
+
+
+def _check_award_method(tender: Tender, now: datetime) -> None:
+    """The award method fits the award criteria; best-value weights use criteria the rulebook in force allows."""
+    weights = None if tender.award_weights is None else {k: Decimal(v) for k, v in tender.award_weights.items()}
+    allowed = rulebook_for(now).best_value_weights if weights is not None else {}
+    errors = award_method_errors(tender.award_criteria, tender.award_method, weights, allowed)
+    if errors:
+        raise ValidationFailed("the award method does not fit the tender", errors=errors)
+
+
 def update_tender(
     session: Session, *, actor: Actor, now: datetime, tender_id: str, spec: TenderUpdate, lists: CodeLists
 ) -> Tender:
@@ -285,6 +302,11 @@ def update_tender(
             setattr(tender, field, getattr(spec, field))
     if spec.marking is not None:
         tender.marking = spec.marking
+    if "award_method" in changes:
+        tender.award_method = spec.award_method
+    if "award_weights" in changes:
+        tender.award_weights = _weights_json(spec.award_weights)
+    _check_award_method(tender, now)
     if spec.lots is not None:
         tender.currency = spec.lots[0].value.currency
         _build_lots(tender, spec.lots, lists)

@@ -6,11 +6,13 @@ and remembers per origin the newest checkpoint it verified, so a later rewrite, 
 
 from quartermaster.verify.check import ProgressCallback, Report, Trust, load_key, verify
 from quartermaster.verify.cli import run
+from quartermaster.verify.decisions import DecisionReport, check_decisions, load_events
 from quartermaster.verify.errors import InputError, VerifyError
 from quartermaster.verify.sources import DirSource, HttpSource, LogSource, open_source
 from quartermaster.verify.state import LogState, default_state_path, read_state, record_state
 
 __all__ = [
+    "DecisionReport",
     "DirSource",
     "HttpSource",
     "InputError",
@@ -20,7 +22,9 @@ __all__ = [
     "Report",
     "Trust",
     "VerifyError",
+    "check_decisions",
     "default_state_path",
+    "load_events",
     "load_key",
     "open_source",
     "read_state",

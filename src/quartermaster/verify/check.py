@@ -3,8 +3,8 @@
 1. every checkpoint opens under the trusted key and names the log's origin;
 2. the newest one extends the checkpoint recorded in the state file for that origin (a server's consistency proof
    when it serves one; in every case the root recomputed over the first entries at the recorded size);
-3. every entry is canonical JSON of a known kind, its leaf hash recomputed (and compared with a served one), and
-   the root over entries 0..N-1 equals each checkpoint's root;
+3. every entry is canonical JSON of a known kind (release, disclosure, sealed-bid), its leaf hash recomputed (and
+   compared with a served one), and the root over entries 0..N-1 equals each checkpoint's root;
 4. every release read is the release of the entry its id names (``<ocid>-<index>``), proven by inclusion proofs
    when the source serves them;
 5. every disclosure entry's SHA-256(salt || release) equals the ``withheld`` of the entry it discloses.
@@ -41,6 +41,7 @@ from quartermaster.verify.leaves import (
     DisclosureLeaf,
     Frontier,
     LeafError,
+    ReleaseLeaf,
     commitment,
     parse_leaf,
     release_leaf,
@@ -279,7 +280,7 @@ class _Entries:
             )
         if isinstance(leaf, DisclosureLeaf):
             self._check_disclosure(index, leaf)
-        elif leaf.withheld is not None:
+        elif isinstance(leaf, ReleaseLeaf) and leaf.withheld is not None:
             self.withheld[index] = (leaf.ocid, leaf.withheld)
         self._frontier.append(recomputed)
         self._leaf_hashes += recomputed

@@ -2,6 +2,7 @@
 
     {"kind": "release",    "ocid": ..., "release": {...}, "withheld": "<64 hex>"}     (withheld optional)
     {"kind": "disclosure", "ocid": ..., "discloses": <index>, "release": {...}, "salt": "<64 hex>"}
+    {"kind": "sealed-bid", "commitment": "<64 hex>"}
 
 A leaf input must be exactly the RFC 8785 canonical bytes of one of these objects: anything else (other key
 order, whitespace, duplicate keys, ``1.0`` for ``1``, an unknown field) would give one entry two hashes.
@@ -20,10 +21,17 @@ from quartermaster.transparency import EMPTY_ROOT, CanonicalizationError, canoni
 
 RELEASE = "release"
 DISCLOSURE = "disclosure"
+SEALED_BID = "sealed-bid"
+DECISION = "decision"
+KEY_ENROLMENT = "key-enrolment"
+COMMITMENT_KINDS = (SEALED_BID, DECISION, KEY_ENROLMENT)  # leaves that carry only a commitment
 
 _FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {  # kind -> (required fields, optional fields)
     RELEASE: (frozenset({"kind", "ocid", "release"}), frozenset({"withheld"})),
     DISCLOSURE: (frozenset({"kind", "ocid", "discloses", "release", "salt"}), frozenset()),
+    SEALED_BID: (frozenset({"kind", "commitment"}), frozenset()),
+    DECISION: (frozenset({"kind", "commitment"}), frozenset()),
+    KEY_ENROLMENT: (frozenset({"kind", "commitment"}), frozenset()),
 }
 _HEX256 = re.compile(r"[0-9a-f]{64}")
 
@@ -51,7 +59,22 @@ class DisclosureLeaf:
     salt: bytes
 
 
-Leaf = ReleaseLeaf | DisclosureLeaf
+@dataclass(frozen=True)
+class SealedBidLeaf:
+    """A sealed bid received: the SHA-256 commitment of its envelope (which names its tender and supplier)."""
+
+    commitment: bytes
+
+
+@dataclass(frozen=True)
+class CommitmentLeaf:
+    """A signed decision's or a key enrolment's commitment (``decisions.commitments``)."""
+
+    kind: str
+    commitment: bytes
+
+
+Leaf = ReleaseLeaf | DisclosureLeaf | SealedBidLeaf | CommitmentLeaf
 
 
 def parse_leaf(data: bytes) -> Leaf:
@@ -69,12 +92,18 @@ def parse_leaf(data: bytes) -> Leaf:
     if canonical != data:
         raise LeafError("leaf input is not RFC 8785 canonical JSON (re-encoding it changes its bytes)")
     if not isinstance(value, dict) or not isinstance(value.get("kind"), str) or value["kind"] not in _FIELDS:
-        raise LeafError("leaf input is not an object of kind 'release' or 'disclosure'")
+        raise LeafError(
+            "leaf input is not an object of kind 'release', 'disclosure', 'sealed-bid', 'decision' or 'key-enrolment'"
+        )
     kind: str = value["kind"]
     required, optional = _FIELDS[kind]
     if not required <= value.keys() <= required | optional:
         fields = ", ".join(sorted(required | optional))
         raise LeafError(f"a {kind} leaf has exactly the fields {fields} (the optional ones aside), not {sorted(value)}")
+    if kind == SEALED_BID:
+        return SealedBidLeaf(_hex256(value["commitment"], "commitment"))
+    if kind in (DECISION, KEY_ENROLMENT):
+        return CommitmentLeaf(kind, _hex256(value["commitment"], "commitment"))
     if not isinstance(value["ocid"], str) or not value["ocid"]:
         raise LeafError("leaf ocid is not a non-empty string")
     if not isinstance(value["release"], dict):

@@ -274,6 +274,13 @@ class HttpSource:
             raise InputError(f"{url}: the proof is not for sizes {first} and {second}")
         return _hashes(document.get("proof"), url)
 
+    def opening_record(self, tender_id: str) -> dict[str, Any]:
+        """``GET /tenders/{id}/opening``: the published opening key and every sealed bid of an opened tender."""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", tender_id):
+            raise InputError(f"{tender_id!r} is not a tender id")
+        url = f"{self.base}/tenders/{tender_id}/opening"
+        return _json_object(self._get(url).content, url)
+
     def close(self) -> None:
         """Close the HTTP client if this source made it."""
         if self._own_client:

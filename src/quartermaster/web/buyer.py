@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from quartermaster.actors import Actor, Role
 from quartermaster.api.deps import AppState
 from quartermaster.api.problems import status_of
+from quartermaster.committees import service as committees
 from quartermaster.contracts.models import Contract
 from quartermaster.errors import NotFound, PermissionDenied, QMError, StaleVersion, ValidationFailed
 from quartermaster.plans import service as plans
@@ -773,7 +774,9 @@ def publish(
         ends = PublishTender(**{field: _moment(raw, field) for field, raw in typed.items()})
         with state.db.unit_of_work() as session:
             _own_tender(session, person, tender_id)
-            service.publish_tender(session, actor=person, now=state.clock.now(), tender_id=tender_id, periods=ends)
+            committees.publish_tender(
+                session, actor=person, now=state.clock.now(), tender_id=tender_id, periods=ends, vault=state.vault
+            )
     except QMError as exc:
         return _tender_page(
             request, person, tender_id, refusal=refusal_of(exc), typed=typed, status_code=status_of(exc)

@@ -58,6 +58,7 @@ from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers
 from quartermaster.web.refusals import Link, Refusal, denied, not_found, refused
+from quartermaster.web.signing import draft_refused, draft_response, signature_of, signing_public_key
 from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -93,6 +94,7 @@ FIELD_LABELS = {
     "items": "Lines",
     "changes": "Changes",
     "total": "Total",
+    "signature": "Signature",
 }
 GROUND_LABELS = {code: ground.summary for code, ground in GROUNDS.items()}
 # What the buyer's organization should do next, in English (translated in the page).
@@ -343,6 +345,7 @@ def _detail_page(
             return _refused(request, side, _refusal(exc))
         facts = _facts(session, person, contract)
         items = {i.id: i for i in contract.items}
+        may = _may(person, contract, side, facts, now)
         page = render(
             request,
             f"contracting/{side}.html",
@@ -351,7 +354,8 @@ def _detail_page(
             contract=contract,
             items=items,
             facts=facts,
-            may=_may(person, contract, side, facts, now),
+            may=may,
+            signing_key=signing_public_key(session, person) if may.get("sign") else None,
             now=now,
             now_input=local_input(now),
             local_input=local_input,
@@ -475,19 +479,49 @@ async def _command(
 
 
 def _sign(contract: Contract, typed: TypedForm) -> Command:
-    return lambda s, who, now: contracts.sign_contract(s, actor=who, now=now, contract_id=contract.id)
+    signature = signature_of(typed.get("signature", ""))
+    return lambda s, who, now: contracts.sign_contract(
+        s, actor=who, now=now, contract_id=contract.id, signature=signature
+    )
+
+
+def _sign_draft(request: Request, person: Actor, contract_id: str, side: Side) -> Response:
+    """The document this party signs for the contract as it now stands (JSON for ``static/sign.js``)."""
+    if not _role_ok(person, side):
+        return _forbidden(request, side)
+    state = _state(request)
+    try:
+        with state.db.unit_of_work(write=False) as session:
+            contract = _party_contract(session, person, contract_id, side, state.settings.ocid_prefix)
+            _, made = contracts.draft_signature(session, actor=person, contract_id=contract.id)
+            return draft_response(made, signing_public_key(session, person))
+    except QMError as exc:
+        return draft_refused(request, exc)
 
 
 @router.post("/buyer/contracts/{contract_id}/sign", dependencies=[CsrfChecked])
 async def buyer_sign(request: Request, contract_id: str, person: Person) -> Response:
-    """The buyer's approver signs (after the standstill)."""
+    """The buyer's approver signs (after the standstill; with their signing key once they have one)."""
     return await _command(request, person, contract_id, "buyer", _sign, "signatures")
+
+
+@router.post("/buyer/contracts/{contract_id}/sign/draft", dependencies=[CsrfChecked])
+def buyer_sign_draft(request: Request, contract_id: str, person: Person) -> Response:
+    """The document the buyer's approver signs."""
+    return _sign_draft(request, person, contract_id, "buyer")
 
 
 @router.post("/supplier/contracts/{contract_id}/sign", dependencies=[CsrfChecked])
 async def supplier_sign(request: Request, contract_id: str, person: Person) -> Response:
-    """The supplier signs its contract after the standstill (the unit prices must add up first)."""
+    """The supplier signs its contract after the standstill (the unit prices must add up first; with its person's
+    signing key once they have one)."""
     return await _command(request, person, contract_id, "supplier", _sign, "signatures")
+
+
+@router.post("/supplier/contracts/{contract_id}/sign/draft", dependencies=[CsrfChecked])
+def supplier_sign_draft(request: Request, contract_id: str, person: Person) -> Response:
+    """The document the supplier's person signs."""
+    return _sign_draft(request, person, contract_id, "supplier")
 
 
 def _unit_prices(contract: Contract, typed: TypedForm) -> Command:

@@ -11,7 +11,7 @@ before opening.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from quartermaster.actors import SCHEDULER, Actor, Role
 from quartermaster.api.deps import AppState
 from quartermaster.api.problems import status_of
+from quartermaster.awards import decisions as award_decisions
 from quartermaster.awards import service as awards
 from quartermaster.awards.models import ACTIVE as AWARD_ACTIVE
 from quartermaster.awards.models import Award, Evaluation
@@ -33,6 +34,7 @@ from quartermaster.bids import service as bids
 from quartermaster.bids.models import VALID, Bid, BidValue
 from quartermaster.contracts.models import ACTIVE as CONTRACT_ACTIVE
 from quartermaster.contracts.models import Contract
+from quartermaster.decisions.schemas import SignedReason
 from quartermaster.errors import InvalidTransition, NotFound, PermissionDenied, QMError, ValidationFailed
 from quartermaster.identity.models import Organization, User
 from quartermaster.tenders import access, periods
@@ -43,6 +45,7 @@ from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers, label
 from quartermaster.web.refusals import Link, Refusal, denied, not_found
+from quartermaster.web.signing import SignatureField, draft_refused, draft_response, signature_of, signing_public_key
 from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -78,6 +81,7 @@ FIELD_LABELS = {
     "supplier_id": "Supplier",
     "value": "Value",
     "lot_id": "Lot",
+    "signature": "Signature",
 }
 
 
@@ -337,6 +341,7 @@ def _evaluation_page(
         orgs = _organizations(session, {b.supplier_id for b in shown} | {a.supplier_id for a in all_awards})
         names = _names(session, {e.evaluator_id for e in evaluations} | {a.decided_by for a in all_awards})
         direct = not rules.competitive
+        signing_key = signing_public_key(session, person) if person.role is Role.APPROVER else None
         page = render(
             request,
             "evaluation/tender.html",
@@ -358,6 +363,7 @@ def _evaluation_page(
             refusal=refusal,
             typed=typed or {},
             field_labels=FIELD_LABELS,
+            signing_key=signing_key,
             **{**helpers(state.lists, lang), "label": label},
         )
     page.headers["Cache-Control"] = "no-store"
@@ -399,6 +405,27 @@ def _required(text: str, name: str) -> str:
 
 Text = Annotated[str, Form(max_length=5000)]
 Short = Annotated[str, Form(max_length=40)]
+Draft = tuple[dict[str, Any], bytes, str | None]
+
+
+def _reasoned(reason: str, signature: str = "") -> SignedReason:
+    """A reasoned decision (disqualify, cancel an award) read from its form as the API reads its body; the draft
+    address reads the form the same way, so the document signed is the one the command checks."""
+    return SignedReason.model_validate({"reason": _required(reason, "reason"), "signature": signature_of(signature)})
+
+
+def _draft(request: Request, person: Actor, tender_id: str, make: Callable[[Session, Tender], Draft]) -> Response:
+    """The decision document a form would be signed with (JSON for ``static/sign.js``); nothing is changed."""
+    refused = _staff(request, person)
+    if refused is not None:
+        return refused
+    state = _state(request)
+    try:
+        with state.db.unit_of_work(write=False) as session:
+            tender = _own_tender(session, person, tender_id)
+            return draft_response(make(session, tender), signing_public_key(session, person))
+    except (QMError, ValidationError) as exc:
+        return draft_refused(request, exc)
 
 
 @router.post("/buyer/tenders/{tender_id}/evaluation/open", dependencies=[CsrfChecked])
@@ -421,7 +448,7 @@ def open_bids(request: Request, person: Person, tender_id: str) -> Response:
                 pass  # the scheduler got there first
         with state.db.unit_of_work() as session:
             _own_tender(session, person, tender_id)
-            bids.open_bids(session, actor=person, now=state.clock.now(), tender_id=tender_id)
+            bids.open_bids(session, actor=person, now=state.clock.now(), tender_id=tender_id, vault=state.vault)
     except QMError as exc:
         return _refused(request, person, tender_id, _refusal(exc), {}, status_of(exc))
     return _back(tender_id)
@@ -492,9 +519,15 @@ def record_verdict(
 
 @router.post("/buyer/tenders/{tender_id}/evaluation/bids/{bid_id}/disqualify", dependencies=[CsrfChecked])
 def disqualify(
-    request: Request, person: Person, tender_id: str, bid_id: str, reason: Text = "", lot_id: Short = ""
+    request: Request,
+    person: Person,
+    tender_id: str,
+    bid_id: str,
+    reason: Text = "",
+    lot_id: Short = "",
+    signature: SignatureField = "",
 ) -> Response:
-    """The approver disqualifies a valid bid, with the reason stated."""
+    """The approver disqualifies a valid bid, with the reason stated (signed once they have a signing key)."""
     refused = _staff(request, person)
     if refused is not None:
         return refused
@@ -502,21 +535,49 @@ def disqualify(
     form = f"disqualify:{bid_id}:{lot_id}"
     typed = {"form": form, "reason": reason}
     try:
-        text = _required(reason, "reason")
+        spec = _reasoned(reason, signature)
         with state.db.unit_of_work() as session:
             tender = _own_tender(session, person, tender_id)
             _bid_of(session, tender, bid_id)
-            awards.disqualify_bid(session, actor=person, now=state.clock.now(), bid_id=bid_id, reason=text)
+            awards.disqualify_bid(
+                session,
+                actor=person,
+                now=state.clock.now(),
+                bid_id=bid_id,
+                reason=spec.reason,
+                signature=spec.signature,
+            )
     except QMError as exc:
         return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
+    except ValidationError as exc:
+        return _refused(request, person, tender_id, _refusal(exc), typed, 422)
     return _back(tender_id, lot_id or None)
 
 
+@router.post("/buyer/tenders/{tender_id}/evaluation/bids/{bid_id}/disqualify/draft", dependencies=[CsrfChecked])
+def disqualify_draft(request: Request, person: Person, tender_id: str, bid_id: str, reason: Text = "") -> Response:
+    """The document the approver signs to disqualify this bid for the reason typed."""
+
+    def make(session: Session, tender: Tender) -> Draft:
+        bid = _bid_of(session, tender, bid_id)
+        return award_decisions.draft_disqualify(session, actor=person, bid_id=bid.id, spec=_reasoned(reason))[1]
+
+    return _draft(request, person, tender_id, make)
+
+
 def _award_spec(
-    direct: bool, bid_ids: list[str], supplier_id: str, value: str, currency: str, rationale: str, lang: str
+    direct: bool,
+    bid_ids: list[str],
+    supplier_id: str,
+    value: str,
+    currency: str,
+    rationale: str,
+    lang: str,
+    signature: str = "",
 ) -> AwardIn:
-    """The award command from the form: ranked bids, or (limited procedure) a supplier and a value."""
-    body: dict[str, Any] = {"rationale": rationale.strip() or None}
+    """The award command from the form: ranked bids, or (limited procedure) a supplier and a value; the draft address
+    reads the form with the same function, so the document signed is the one the command checks."""
+    body: dict[str, Any] = {"rationale": rationale.strip() or None, "signature": signature_of(signature)}
     if direct:
         if not supplier_id.strip():
             raise ValidationFailed("choose the supplier", errors=[{"field": "supplier_id", "message": "required"}])
@@ -541,8 +602,10 @@ def award_lot(
     supplier_id: Short = "",
     value: Short = "",
     rationale: Text = "",
+    signature: SignatureField = "",
 ) -> Response:
-    """The approver awards a lot: to the best-ranked compliant bid(s), or directly in a limited procedure."""
+    """The approver awards a lot: to the best-ranked compliant bid(s), or directly in a limited procedure (signed
+    once they have a signing key)."""
     refused = _staff(request, person)
     if refused is not None:
         return refused
@@ -554,7 +617,14 @@ def award_lot(
             tender = _own_tender(session, person, tender_id)
             _, rules = tenders.tender_rules(tender)
             spec = _award_spec(
-                not rules.competitive, list(bid_ids), supplier_id, value, tender.currency, rationale, language(request)
+                not rules.competitive,
+                list(bid_ids),
+                supplier_id,
+                value,
+                tender.currency,
+                rationale,
+                language(request),
+                signature,
             )
             awards.award(session, actor=person, now=state.clock.now(), tender_id=tender_id, lot_id=lot_id, spec=spec)
     except QMError as exc:
@@ -562,6 +632,31 @@ def award_lot(
     except ValidationError as exc:
         return _refused(request, person, tender_id, _refusal(exc), typed, 422)
     return _back(tender_id, lot_id)
+
+
+@router.post("/buyer/tenders/{tender_id}/evaluation/lots/{lot_id}/award/draft", dependencies=[CsrfChecked])
+def award_draft(
+    request: Request,
+    person: Person,
+    tender_id: str,
+    lot_id: str,
+    bid_ids: Annotated[list[str], Form(max_length=50)] = [],  # noqa: B006 (FastAPI copies defaults)
+    supplier_id: Short = "",
+    value: Short = "",
+    rationale: Text = "",
+) -> Response:
+    """The document the approver signs to award this lot as the form says."""
+    lang = language(request)
+
+    def make(session: Session, tender: Tender) -> Draft:
+        _, rules = tenders.tender_rules(tender)
+        spec = _award_spec(not rules.competitive, list(bid_ids), supplier_id, value, tender.currency, rationale, lang)
+        process_id, made = award_decisions.draft_award(session, actor=person, lot_id=lot_id, spec=spec)
+        if process_id != tender.id:
+            raise NotFound("lot not found", code="lot.not_found")
+        return made
+
+    return _draft(request, person, tender_id, make)
 
 
 @router.post("/buyer/tenders/{tender_id}/evaluation/lots/{lot_id}/unsuccessful", dependencies=[CsrfChecked])
@@ -585,9 +680,19 @@ def declare_unsuccessful(request: Request, person: Person, tender_id: str, lot_i
     return _back(tender_id, lot_id)
 
 
+def _award_of(session: Session, tender: Tender, award_id: str) -> Award:
+    row = session.get(Award, award_id)
+    if row is None or row.tender_id != tender.id:
+        raise NotFound("award not found", code="award.not_found")
+    return row
+
+
 @router.post("/buyer/tenders/{tender_id}/evaluation/awards/{award_id}/cancel", dependencies=[CsrfChecked])
-def cancel_award(request: Request, person: Person, tender_id: str, award_id: str, reason: Text = "") -> Response:
-    """The approver cancels an award whose contract is not signed; the lot returns to qualification."""
+def cancel_award(
+    request: Request, person: Person, tender_id: str, award_id: str, reason: Text = "", signature: SignatureField = ""
+) -> Response:
+    """The approver cancels an award whose contract is not signed (signed once they have a signing key); the lot
+    returns to qualification."""
     refused = _staff(request, person)
     if refused is not None:
         return refused
@@ -596,14 +701,31 @@ def cancel_award(request: Request, person: Person, tender_id: str, award_id: str
     typed = {"form": form, "reason": reason}
     lot_id: str | None = None
     try:
-        text = _required(reason, "reason")
+        spec = _reasoned(reason, signature)
         with state.db.unit_of_work() as session:
             tender = _own_tender(session, person, tender_id)
-            row = session.get(Award, award_id)
-            if row is None or row.tender_id != tender.id:
-                raise NotFound("award not found", code="award.not_found")
-            lot_id = row.lot_id
-            awards.cancel_award(session, actor=person, now=state.clock.now(), award_id=award_id, reason=text)
+            lot_id = _award_of(session, tender, award_id).lot_id
+            awards.cancel_award(
+                session,
+                actor=person,
+                now=state.clock.now(),
+                award_id=award_id,
+                reason=spec.reason,
+                signature=spec.signature,
+            )
     except QMError as exc:
         return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
+    except ValidationError as exc:
+        return _refused(request, person, tender_id, _refusal(exc), typed, 422)
     return _back(tender_id, lot_id)
+
+
+@router.post("/buyer/tenders/{tender_id}/evaluation/awards/{award_id}/cancel/draft", dependencies=[CsrfChecked])
+def cancel_award_draft(request: Request, person: Person, tender_id: str, award_id: str, reason: Text = "") -> Response:
+    """The document the approver signs to cancel this award for the reason typed."""
+
+    def make(session: Session, tender: Tender) -> Draft:
+        row = _award_of(session, tender, award_id)
+        return award_decisions.draft_cancel(session, actor=person, award_id=row.id, spec=_reasoned(reason))[1]
+
+    return _draft(request, person, tender_id, make)

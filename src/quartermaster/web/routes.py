@@ -11,7 +11,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from quartermaster.api.deps import AppState
-from quartermaster.web import auth, buyer, complaints, contracting, evaluation, oversight, plans, supplier
+from quartermaster.web import (
+    auth,
+    buyer,
+    complaints,
+    contracting,
+    evaluation,
+    keys,
+    opening,
+    oversight,
+    plans,
+    supplier,
+)
 from quartermaster.web import queries as portal
 from quartermaster.web.i18n import LANGUAGES, parse_decimal
 from quartermaster.web.refusals import no_public_page
@@ -27,6 +38,8 @@ router.include_router(plans.router)  # procurement plans (buyer's workspace)
 router.include_router(evaluation.router)  # opening, evaluation and award
 router.include_router(contracting.router)  # contracts of both sides
 router.include_router(complaints.router)  # claims, complaints and the review body's queue
+router.include_router(keys.router)  # my signing and custody keys
+router.include_router(opening.router)  # the evaluation committee and the opening of sealed bids
 
 PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=200)]

@@ -23,7 +23,8 @@ from quartermaster.awards.models import Award
 from quartermaster.bids import service as bids
 from quartermaster.bids.models import PENDING as BID_PENDING
 from quartermaster.bids.models import Bid
-from quartermaster.bids.schemas import BidValueIn
+from quartermaster.bids.schemas import BidValueIn, SealedBidIn
+from quartermaster.committees import service as committees
 from quartermaster.contracts.models import PENDING as CONTRACT_PENDING
 from quartermaster.contracts.models import Contract
 from quartermaster.errors import QMError
@@ -216,6 +217,7 @@ def _bid_page(
         )
         open_for_bids = tender.status == tm.TENDERING and tender.tender_end is not None and now < tender.tender_end
         bid_documents = attachments.documents_of(session, person, "bid", existing.id) if existing else []
+        opening_key = committees.opening_key_row(session, tender.id)
         return render(
             request,
             "supplier/bid.html",
@@ -229,6 +231,9 @@ def _bid_page(
             bad_lots=set(bad_lots),
             bid_documents=bid_documents,
             may_attach=existing is not None and existing.status == BID_PENDING and open_for_bids,
+            # A tender with an opening key takes only bids sealed in the page (static/seal.js) or with the CLI.
+            opening_key=opening_key.public_key if opening_key is not None else None,
+            supplier_id=person.organization_id,
         )
 
 
@@ -251,19 +256,30 @@ async def submit_bid(request: Request, tender_id: str, person: Person) -> Respon
         for key, value in form.multi_items()
         if key.startswith("amount-") and isinstance(value, str)
     }
-    return await run_in_threadpool(_submit, request, person, tender_id, typed)
+    envelope = form.get("envelope")
+    lots = [value for value in form.getlist("lots") if isinstance(value, str)]
+    sealed = (envelope, lots) if isinstance(envelope, str) and envelope else None
+    return await run_in_threadpool(_submit, request, person, tender_id, typed, sealed)
 
 
-def _submit(request: Request, person: Actor, tender_id: str, typed: dict[str, str]) -> Response:
+def _submit(
+    request: Request,
+    person: Actor,
+    tender_id: str,
+    typed: dict[str, str],
+    sealed: tuple[str, list[str]] | None = None,
+) -> Response:
     state = _state(request)
-    values: list[BidValueIn] = []
-    bad: list[str] = []
-    currency = None
     with state.db.unit_of_work(write=False) as session:
         try:
-            currency = tenders.get_tender(session, tender_id, actor=person).currency
+            tender = tenders.get_tender(session, tender_id, actor=person)
         except QMError as exc:
             return _refused(request, exc)
+        currency, is_sealed = tender.currency, committees.opening_key_row(session, tender.id) is not None
+    if is_sealed or sealed is not None:
+        return _submit_sealed(request, person, tender_id, typed, sealed, is_sealed=is_sealed)
+    values: list[BidValueIn] = []
+    bad: list[str] = []
     for lot_id, raw in typed.items():
         if not raw.strip():
             continue
@@ -284,6 +300,38 @@ def _submit(request: Request, person: Actor, tender_id: str, typed: dict[str, st
             bid_id = bid.id
     except QMError as exc:
         return _bid_page(request, person, tender_id, typed=typed, refusal=_refusal(exc))
+    return RedirectResponse(f"/supplier/bids/{bid_id}", status_code=303)
+
+
+def _submit_sealed(
+    request: Request,
+    person: Actor,
+    tender_id: str,
+    typed: dict[str, str],
+    sealed: tuple[str, list[str]] | None,
+    *,
+    is_sealed: bool,
+) -> Response:
+    """A sealed tender takes only the envelope sealed in the page; a price typed in the clear is refused unread.
+
+    Nothing typed is shown again: on a sealed tender the server must never hold a price, not even to re-fill a form.
+    """
+    state = _state(request)
+    if is_sealed and (any(raw.strip() for raw in typed.values()) or sealed is None):
+        return _bid_page(request, person, tender_id, refusal=_local("bid.must_be_sealed"))
+    assert sealed is not None  # a sealed tender, or an envelope sent to one without a key (the service refuses it)
+    try:
+        sealed_in = SealedBidIn(envelope=sealed[0], lots=sealed[1])
+    except ValidationError:
+        return _bid_page(request, person, tender_id, refusal=_local("bid.bad_envelope"))
+    try:
+        with state.db.unit_of_work() as session:
+            bid, _ = bids.submit_bid(
+                session, actor=person, now=state.clock.now(), tender_id=tender_id, sealed=sealed_in
+            )
+            bid_id = bid.id
+    except QMError as exc:
+        return _bid_page(request, person, tender_id, refusal=_refusal(exc))
     return RedirectResponse(f"/supplier/bids/{bid_id}", status_code=303)
 
 

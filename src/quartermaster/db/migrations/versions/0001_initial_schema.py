@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:19:58.857461
+Create Date: 2026-11-27 17:11:03.353374
 """
 
 from __future__ import annotations
@@ -158,6 +158,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("identifier_scheme", "identifier_id", name=op.f("uq_organizations_identifier_scheme")),
     )
     op.create_table(
+        "organization_people",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("organization_id", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(length=24), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("identifier_digest", sa.String(length=64), nullable=False),
+        sa.Column("declared_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organizations.id"], name=op.f("fk_organization_people_organization_id_organizations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organization_people")),
+    )
+    with op.batch_alter_table("organization_people", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_organization_people_identifier_digest"), ["identifier_digest"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_organization_people_organization_id"), ["organization_id"], unique=False)
+
+    op.create_table(
         "plans",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("buyer_id", sa.String(length=32), nullable=False),
@@ -225,6 +244,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "member_interests",
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("identifier_digest", sa.String(length=64), nullable=False),
+        sa.Column("past_employers", sa.JSON(), nullable=False),
+        sa.Column("declared_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_member_interests_user_id_users")),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_member_interests")),
+    )
+    with op.batch_alter_table("member_interests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_member_interests_identifier_digest"), ["identifier_digest"], unique=False)
+
+    op.create_table(
+        "person_keys",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("algorithm", sa.String(length=16), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("enrolled_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retired_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_person_keys_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_keys")),
+    )
+    with op.batch_alter_table("person_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_person_keys_fingerprint"), ["fingerprint"], unique=False)
+        batch_op.create_index(batch_op.f("ix_person_keys_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "tenders",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("title", sa.String(length=500), nullable=False),
@@ -237,6 +285,8 @@ def upgrade() -> None:
         sa.Column("value_amount", quartermaster.db.base.Amount(precision=20, scale=2), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("award_criteria", sa.String(length=32), nullable=False),
+        sa.Column("award_method", sa.String(length=32), nullable=True),
+        sa.Column("award_weights", sa.JSON(), nullable=True),
         sa.Column("justification", sa.String(length=48), nullable=True),
         sa.Column("justification_details", sa.Text(), nullable=True),
         sa.Column("plan_id", sa.String(length=32), nullable=True),
@@ -291,6 +341,9 @@ def upgrade() -> None:
         sa.Column("opened_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status_reason", sa.Text(), nullable=True),
         sa.Column("commitment_salt", sa.String(length=32), nullable=True),
+        sa.Column("envelope", sa.Text(), nullable=True),
+        sa.Column("commitment", sa.String(length=64), nullable=True),
+        sa.Column("sealed_lots", sa.JSON(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["supplier_id"], ["organizations.id"], name=op.f("fk_bids_supplier_id_organizations")),
         sa.ForeignKeyConstraint(["tender_id"], ["tenders.id"], name=op.f("fk_bids_tender_id_tenders")),
@@ -321,6 +374,39 @@ def upgrade() -> None:
     with op.batch_alter_table("candidacies", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_candidacies_tender_id"), ["tender_id"], unique=False)
         batch_op.create_index("ix_candidacies_tender_supplier", ["tender_id", "supplier_id"], unique=True)
+
+    op.create_table(
+        "committees",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=False),
+        sa.Column("appointed_by", sa.String(length=32), nullable=False),
+        sa.Column("appointed_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["tender_id"], ["tenders.id"], name=op.f("fk_committees_tender_id_tenders")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_committees")),
+        sa.UniqueConstraint("tender_id", name=op.f("uq_committees_tender_id")),
+    )
+    op.create_table(
+        "conflict_declarations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.String(length=32), nullable=False),
+        sa.Column("supplier_id", sa.String(length=32), nullable=False),
+        sa.Column("conflict", sa.Boolean(), nullable=False),
+        sa.Column("justification", sa.Text(), nullable=True),
+        sa.Column("links", sa.JSON(), nullable=False),
+        sa.Column("declared_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["organizations.id"], name=op.f("fk_conflict_declarations_supplier_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(["tender_id"], ["tenders.id"], name=op.f("fk_conflict_declarations_tender_id_tenders")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conflict_declarations")),
+    )
+    with op.batch_alter_table("conflict_declarations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_conflict_declarations_tender_id"), ["tender_id"], unique=False)
+        batch_op.create_index(
+            "ix_conflict_declarations_tender_member_supplier", ["tender_id", "member_id", "supplier_id"], unique=True
+        )
 
     op.create_table(
         "contracts",
@@ -446,6 +532,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lots_tender_id"), ["tender_id"], unique=False)
 
     op.create_table(
+        "opening_keys",
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=True),
+        sa.Column("shares", sa.Integer(), nullable=True),
+        sa.Column("wrapped_private_key", sa.String(length=200), nullable=True),
+        sa.Column("issued_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("released_private_key", sa.String(length=64), nullable=True),
+        sa.Column("opened_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["tender_id"], ["tenders.id"], name=op.f("fk_opening_keys_tender_id_tenders")),
+        sa.PrimaryKeyConstraint("tender_id", name=op.f("pk_opening_keys")),
+    )
+    op.create_table(
         "amendments",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("contract_id", sa.String(length=32), nullable=False),
@@ -538,6 +638,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_call_offs_framework_id"), ["framework_id"], unique=False)
 
     op.create_table(
+        "committee_members",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("committee_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("custody_key_id", sa.String(length=32), nullable=False),
+        sa.Column("recused_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recusal_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["committee_id"], ["committees.id"], name=op.f("fk_committee_members_committee_id_committees")
+        ),
+        sa.ForeignKeyConstraint(
+            ["custody_key_id"], ["person_keys.id"], name=op.f("fk_committee_members_custody_key_id_person_keys")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_committee_members_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_committee_members")),
+    )
+    with op.batch_alter_table("committee_members", schema=None) as batch_op:
+        batch_op.create_index("ix_committee_members_committee_user", ["committee_id", "user_id"], unique=True)
+        batch_op.create_index(batch_op.f("ix_committee_members_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "consolidations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("lot_id", sa.String(length=32), nullable=False),
+        sa.Column("consolidated_by", sa.String(length=32), nullable=False),
+        sa.Column("consolidated_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("results", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_consolidations_lot_id_lots")),
+        sa.ForeignKeyConstraint(["tender_id"], ["tenders.id"], name=op.f("fk_consolidations_tender_id_tenders")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consolidations")),
+    )
+    with op.batch_alter_table("consolidations", schema=None) as batch_op:
+        batch_op.create_index("ix_consolidations_tender_lot", ["tender_id", "lot_id"], unique=True)
+
+    op.create_table(
         "contract_items",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("contract_id", sa.String(length=32), nullable=False),
@@ -568,6 +706,8 @@ def upgrade() -> None:
         sa.Column("evaluator_id", sa.String(length=32), nullable=False),
         sa.Column("compliant", sa.Boolean(), nullable=False),
         sa.Column("score", sa.Numeric(precision=6, scale=2), nullable=True),
+        sa.Column("delivery_days", sa.Integer(), nullable=True),
+        sa.Column("life_cycle_cost", quartermaster.db.base.Amount(precision=20, scale=2), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("evaluated_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["bid_id"], ["bids.id"], name=op.f("fk_evaluations_bid_id_bids")),
@@ -602,6 +742,75 @@ def upgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_items_lot_id"), ["lot_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_items_tender_id"), ["tender_id"], unique=False)
+
+    op.create_table(
+        "justification_requests",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("lot_id", sa.String(length=32), nullable=False),
+        sa.Column("bid_id", sa.String(length=32), nullable=False),
+        sa.Column("supplier_id", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("price_amount", quartermaster.db.base.Amount(precision=20, scale=2), nullable=False),
+        sa.Column("threshold_amount", quartermaster.db.base.Amount(precision=20, scale=2), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("requested_by", sa.String(length=32), nullable=False),
+        sa.Column("requested_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.String(length=32), nullable=True),
+        sa.Column("answered_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["bid_id"], ["bids.id"], name=op.f("fk_justification_requests_bid_id_bids")),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_justification_requests_lot_id_lots")),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["organizations.id"], name=op.f("fk_justification_requests_supplier_id_organizations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["tenders.id"], name=op.f("fk_justification_requests_tender_id_tenders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_justification_requests")),
+    )
+    with op.batch_alter_table("justification_requests", schema=None) as batch_op:
+        batch_op.create_index("ix_justification_requests_bid_lot", ["bid_id", "lot_id"], unique=True)
+        batch_op.create_index(batch_op.f("ix_justification_requests_tender_id"), ["tender_id"], unique=False)
+
+    op.create_table(
+        "member_scores",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("lot_id", sa.String(length=32), nullable=False),
+        sa.Column("bid_id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.String(length=32), nullable=False),
+        sa.Column("compliant", sa.Boolean(), nullable=False),
+        sa.Column("quality", quartermaster.db.base.Amount(precision=20, scale=2), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("scored_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["bid_id"], ["bids.id"], name=op.f("fk_member_scores_bid_id_bids")),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_member_scores_lot_id_lots")),
+        sa.ForeignKeyConstraint(["tender_id"], ["tenders.id"], name=op.f("fk_member_scores_tender_id_tenders")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member_scores")),
+    )
+    with op.batch_alter_table("member_scores", schema=None) as batch_op:
+        batch_op.create_index("ix_member_scores_bid_lot_member", ["bid_id", "lot_id", "member_id"], unique=True)
+        batch_op.create_index(batch_op.f("ix_member_scores_tender_id"), ["tender_id"], unique=False)
+
+    op.create_table(
+        "opening_key_shares",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("tender_id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.String(length=32), nullable=False),
+        sa.Column("index", sa.Integer(), nullable=False),
+        sa.Column("sealed_share", sa.Text(), nullable=False),
+        sa.Column("released_share", sa.Text(), nullable=True),
+        sa.Column("released_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tender_id"], ["opening_keys.tender_id"], name=op.f("fk_opening_key_shares_tender_id_opening_keys")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_opening_key_shares")),
+    )
+    with op.batch_alter_table("opening_key_shares", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_opening_key_shares_tender_id"), ["tender_id"], unique=False)
+        batch_op.create_index("ix_opening_key_shares_tender_member", ["tender_id", "member_id"], unique=True)
 
     op.create_table(
         "call_off_lines",
@@ -800,6 +1009,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_call_off_lines_call_off_id"))
 
     op.drop_table("call_off_lines")
+    with op.batch_alter_table("opening_key_shares", schema=None) as batch_op:
+        batch_op.drop_index("ix_opening_key_shares_tender_member")
+        batch_op.drop_index(batch_op.f("ix_opening_key_shares_tender_id"))
+
+    op.drop_table("opening_key_shares")
+    with op.batch_alter_table("member_scores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_scores_tender_id"))
+        batch_op.drop_index("ix_member_scores_bid_lot_member")
+
+    op.drop_table("member_scores")
+    with op.batch_alter_table("justification_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_justification_requests_tender_id"))
+        batch_op.drop_index("ix_justification_requests_bid_lot")
+
+    op.drop_table("justification_requests")
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_items_tender_id"))
         batch_op.drop_index(batch_op.f("ix_items_lot_id"))
@@ -814,6 +1038,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contract_items_contract_id"))
 
     op.drop_table("contract_items")
+    with op.batch_alter_table("consolidations", schema=None) as batch_op:
+        batch_op.drop_index("ix_consolidations_tender_lot")
+
+    op.drop_table("consolidations")
+    with op.batch_alter_table("committee_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_committee_members_user_id"))
+        batch_op.drop_index("ix_committee_members_committee_user")
+
+    op.drop_table("committee_members")
     with op.batch_alter_table("call_offs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_call_offs_framework_id"))
 
@@ -834,6 +1067,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_amendments_contract_id"))
 
     op.drop_table("amendments")
+    op.drop_table("opening_keys")
     with op.batch_alter_table("lots", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lots_tender_id"))
 
@@ -859,6 +1093,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contracts_award_id"))
 
     op.drop_table("contracts")
+    with op.batch_alter_table("conflict_declarations", schema=None) as batch_op:
+        batch_op.drop_index("ix_conflict_declarations_tender_member_supplier")
+        batch_op.drop_index(batch_op.f("ix_conflict_declarations_tender_id"))
+
+    op.drop_table("conflict_declarations")
+    op.drop_table("committees")
     with op.batch_alter_table("candidacies", schema=None) as batch_op:
         batch_op.drop_index("ix_candidacies_tender_supplier")
         batch_op.drop_index(batch_op.f("ix_candidacies_tender_id"))
@@ -880,6 +1120,15 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tenders_buyer")
 
     op.drop_table("tenders")
+    with op.batch_alter_table("person_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_keys_user_id"))
+        batch_op.drop_index(batch_op.f("ix_person_keys_fingerprint"))
+
+    op.drop_table("person_keys")
+    with op.batch_alter_table("member_interests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_interests_identifier_digest"))
+
+    op.drop_table("member_interests")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
@@ -891,6 +1140,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_plans_buyer_id"))
 
     op.drop_table("plans")
+    with op.batch_alter_table("organization_people", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_organization_people_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_organization_people_identifier_digest"))
+
+    op.drop_table("organization_people")
     op.drop_table("organizations")
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_failures_username"))

@@ -1,0 +1,1 @@
+"""Evaluation committees and the tender opening keys they hold in shares."""

@@ -1,0 +1,1 @@
+"""Reports generated from recorded decisions (the evaluation report)."""
