@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from quartermaster.client.decisions import sign_decision
 from quartermaster.db.tx import Database
 from quartermaster.types import FixedClock
 from support.committee import Committee
@@ -138,3 +139,41 @@ def test_the_evaluation_report_is_generated_from_the_record_in_both_languages(f:
 
     assert f.c.get(url, headers=f.h("supplier0")).status_code == 403
     assert f.c.get(url, headers=f.h("other_buyer")).status_code in (403, 404)
+
+
+def test_committee_members_sign_the_report_they_read(f: Flow) -> None:
+    committee = Committee(f)
+    tid, lot, bids = opened(f, committee)
+    url = f"/api/v1/tenders/{tid}/evaluation-report"
+    digest = ok(f.c.get(url, params={"format": "json"}, headers=f.h("evaluator")))["digest"]
+
+    def signed_body(who: str, digest: str) -> dict[str, Any]:
+        body = {"command": "sign_report", "object_id": tid, "body": {"digest": digest}}
+        draft = ok(f.c.post("/api/v1/decisions/draft", json=body, headers=f.h(who)))
+        signature = sign_decision(
+            committee.keys[who], draft, command="sign_report", object_id=tid, actor_id=f.w[who].actor.user_id
+        )
+        return {"digest": digest, "signature": signature}
+
+    signed = ok(f.c.post(f"{url}/signatures", json=signed_body("evaluator", digest), headers=f.h("evaluator")), 201)
+    assert signed["signature"]["scheme"] == "ed25519"
+    twice = f.c.post(f"{url}/signatures", json=signed_body("evaluator", digest), headers=f.h("evaluator"))
+    assert twice.json()["code"] == "report.already_signed"
+    unsigned = f.c.post(f"{url}/signatures", json={"digest": digest}, headers=f.h("evaluator2"))
+    assert unsigned.json()["code"] == "decision.signature_required"
+    outsider = f.c.post(f"{url}/signatures", json={"digest": digest}, headers=f.h("buyer"))
+    assert outsider.status_code == 403
+
+    record = ok(f.c.get(url, params={"format": "json"}, headers=f.h("auditor")))
+    assert record["digest"] == digest  # signing does not change what was signed
+    assert [s["name"] for s in record["signatures"]] == ["Evaluator"]
+    assert "Підписи членів комісії" in f.c.get(url, headers=f.h("auditor")).text
+
+    for member in ("evaluator", "evaluator2"):  # the committee consolidates: the record, and its digest, change
+        ok(assess(f, tid, lot, member, [(b, True, "80") for b in bids]))
+    ok(f.c.post(f"/api/v1/tenders/{tid}/lots/{lot}/consolidation", headers=f.h("evaluator")))
+    stale = f.c.post(f"{url}/signatures", json=signed_body("evaluator2", digest), headers=f.h("evaluator2"))
+    assert stale.json()["code"] == "report.stale_digest"
+    fresh = ok(f.c.get(url, params={"format": "json"}, headers=f.h("auditor")))
+    assert fresh["digest"] != digest
+    assert fresh["signatures"] == []  # signatures belong to the report they were made on

@@ -19,7 +19,7 @@ from quartermaster.transparency.errors import CanonicalizationError
 
 DECISION_TYPE = "quartermaster.decision"
 
-DECISION_COMMANDS = frozenset({"award", "disqualify_bid", "cancel_award", "sign_contract"})
+DECISION_COMMANDS = frozenset({"award", "disqualify_bid", "cancel_award", "sign_contract", "sign_report"})
 """The commands whose events carry a decision signature (``"signature"`` in the payload, null when unsigned)."""
 
 _FIELDS = frozenset({"type", "v", "command", "object", "process", "actor", "content"})

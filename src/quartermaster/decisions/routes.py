@@ -15,6 +15,7 @@ from quartermaster.contracts import service as contracts
 from quartermaster.decisions import schemes
 from quartermaster.decisions.schemas import DraftIn, DraftRead, SignedReason
 from quartermaster.identity.keys import b64url
+from quartermaster.reports import signing as report_signing
 from quartermaster.tenders import access
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
@@ -38,7 +39,12 @@ def draft(body: DraftIn, session: ReadSession, actor: CurrentActor, state: State
     will send; sign the returned ``canonical`` bytes with your signing key and send the command with
     ``"signature": {"scheme": "ed25519", "signature": <base64url>}``. Nothing is changed."""
     prefix = state.settings.ocid_prefix
-    if body.command == "sign_contract":
+    if body.command == "sign_report":
+        made = report_signing.draft(
+            session, actor=actor, tender_id=body.object_id, digest=str(body.body.get("digest", ""))
+        )
+        access.require_view(session, actor, body.object_id, ocid_prefix=prefix)
+    elif body.command == "sign_contract":
         _, made = contracts.draft_signature(session, actor=actor, contract_id=body.object_id)
         access.require_view_of(session, actor, "contract", body.object_id, ocid_prefix=prefix)
     else:

@@ -36,14 +36,16 @@ class SignIn(Input):
     signature: SignatureIn | None = None
 
 
-DraftCommand = Literal["award", "disqualify_bid", "cancel_award", "sign_contract"]
+DraftCommand = Literal["award", "disqualify_bid", "cancel_award", "sign_contract", "sign_report"]
 
 
 class DraftIn(Input):
     """Which decision to draft: the command, the object it acts on and the request body it will be sent with."""
 
     command: DraftCommand
-    object_id: Id = Field(description="The lot awarded, bid disqualified, award cancelled or contract signed.")
+    object_id: Id = Field(
+        description="The lot awarded, bid disqualified, award cancelled, contract signed or tender reported on."
+    )
     body: dict[str, Any] = Field(
         default_factory=dict, description="The command's request body (its signature, if any, is ignored)."
     )

@@ -78,6 +78,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "none",
         "digest": "SHA-256 of this report's record",
         "generated": "Generated",
+        "signatures": "Signed by the committee",
     },
     "uk": {
         "title": "Звіт про оцінку",
@@ -121,6 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "немає",
         "digest": "SHA-256 запису цього звіту",
         "generated": "Сформовано",
+        "signatures": "Підписи членів комісії",
     },
 }
 
@@ -350,6 +352,10 @@ def render_pdf(record: dict[str, Any], lang: str, font: Path) -> bytes:
             signed = a["signature"] or t["unsigned"]
             line(f"{a['lot']}: {a['supplier']}, {a['value']} ({a['status']})")
             line(f"    {t['decided']}: {a['decided_by']}, {a['decided_at']}; {t['signature']}: {signed}")
+    if record.get("signatures"):
+        heading(t["signatures"])
+        for sig in record["signatures"]:
+            line(f"{sig['name']}, {sig['signed_at']}: {sig['signature'] or t['unsigned']}")
     heading(t["digest"], 10)
     line(record["digest"])
     line(f"{t['generated']}: {record['generated_at']}")

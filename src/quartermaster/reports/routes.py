@@ -6,11 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import StringConstraints
 
 from quartermaster.actors import Role
-from quartermaster.api.deps import CurrentActor, ReadSession, State
+from quartermaster.api.deps import Cmd, CurrentActor, ReadSession, State
+from quartermaster.decisions.schemas import SignatureIn
 from quartermaster.errors import PermissionDenied
-from quartermaster.reports import evaluation
+from quartermaster.reports import evaluation, signing
+from quartermaster.schema_base import Input, Output
 from quartermaster.tenders import access
 from quartermaster.tenders import service as tenders
 
@@ -39,6 +42,7 @@ def evaluation_report(
         raise PermissionDenied("the report is for the buyer's staff and overseers", code="report.hidden")
     access.require_view(session, actor, tender.id, ocid_prefix=state.settings.ocid_prefix)
     record = evaluation.build(session, tender, state.clock.now())
+    record["signatures"] = signing.signed(session, tender.id, record["digest"])
     if format == "json":
         return JSONResponse(record)
     if format == "pdf":
@@ -48,3 +52,34 @@ def evaluation_report(
             pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
         )
     return HTMLResponse(evaluation.render_html(record, lang))
+
+
+class ReportSignatureIn(Input):
+    """A member's signature over the report's current digest (draft it with POST /api/v1/decisions/draft,
+    command ``sign_report``, object the tender, body ``{"digest": ...}``)."""
+
+    digest: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    signature: SignatureIn | None = None
+
+
+class ReportSigned(Output):
+    """The recorded signature."""
+
+    digest: str
+    member_id: str
+    signature: dict[str, str] | None
+
+
+@router.post(
+    "/tenders/{tender_id}/evaluation-report/signatures", response_model=ReportSigned, summary="Sign the report"
+)
+def sign_report(tender_id: str, body: ReportSignatureIn, cmd: Cmd) -> Response:
+    """An active committee member signs the report they read (its digest must still be the report's)."""
+    return cmd.run(
+        lambda s, now: ReportSigned.model_validate(
+            signing.sign_report(
+                s, actor=cmd.actor, now=now, tender_id=tender_id, digest=body.digest, signature=body.signature
+            )
+        ),
+        status_code=201,
+    )
