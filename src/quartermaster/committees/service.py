@@ -32,6 +32,7 @@ from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViola
 from quartermaster.events.service import payload_hash, record_event
 from quartermaster.identity import keys as person_keys
 from quartermaster.identity.models import User
+from quartermaster.rules import rulebook_for
 from quartermaster.rules.model import SealingRules
 from quartermaster.sealing import (
     NotEnoughSharesError,
@@ -218,8 +219,6 @@ def recuse(session: Session, *, actor: Actor, now: datetime, tender_id: str, rea
 
 
 def _sealing_rules_now(now: datetime) -> SealingRules:
-    from quartermaster.rules import rulebook_for
-
     book = rulebook_for(now)
     if book.sealing is None:
         raise RuleViolation(f"rulebook {book.version} does not seal bids", code="committee.no_sealing")
