@@ -1,11 +1,13 @@
-"""Issue 5, point 8: sealed bids. Three figures, each beside a baseline measured in the same run:
+"""Issue 5, point 8: sealed bids. Four figures, each beside a baseline measured in the same run:
 
 1. bids sealed per second on the supplier's side (``quartermaster.client.seal_prices``, a three-lot price bid),
    beside SHA-256 of the same envelope bytes (what a plain receipt's hash costs);
 2. bids opened per second at the opening ceremony of a tender holding ``--opening-bids`` (500) sealed bids:
    ``bids.open_bids`` end to end (rebuild the key from two released shares, check every envelope against its logged
    commitment, open it, write its prices, log the opening) in one transaction, beside the raw HPKE opens alone;
-3. the overhead of sealed submission over plain submission: the median time of ``bids.submit_bid`` with a sealed
+3. a sealed bid document: megabytes per second sealed on the supplier's side and opened at the ceremony
+   (``sealing.documents``, a 10 MiB incompressible file, like a scanned PDF), beside SHA-256 of the same bytes;
+4. the overhead of sealed submission over plain submission: the median time of ``bids.submit_bid`` with a sealed
    envelope (sealing included) on a rulebook 2026.1 tender, over the same call with plaintext values on a rulebook
    2025.1 tender, on the same database, interleaved so that noise falls on both alike.
 
@@ -16,6 +18,7 @@ fresh file (SQLite, WAL) or a scratch PostgreSQL database given by the caller.
 from __future__ import annotations
 
 import hashlib
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -42,6 +45,7 @@ from quartermaster.identity import service as identity
 from quartermaster.rules import rulebook_for
 from quartermaster.schema_base import MoneyIO
 from quartermaster.sealing import BidContext, generate_key_pair, open_bid, parse_sealed_bid
+from quartermaster.sealing.documents import DocumentContext, open_document, seal_document
 from quartermaster.sealing.encoding import b64url_decode, b64url_encode
 from quartermaster.tenders import periods as tender_periods
 from quartermaster.tenders import service as tenders
@@ -191,6 +195,36 @@ def seal_rate(n: int, rounds: int) -> dict[str, Any]:
     }
 
 
+def document_rate(size: int, rounds: int) -> dict[str, Any]:
+    """A sealed document of ``size`` random bytes: sealed and opened MB/s (median of ``rounds``) beside SHA-256."""
+    keys = generate_key_pair()
+    content = os.urandom(size)
+    context = DocumentContext("tender-1", "supplier-1", "bid-1")
+    seal_times, open_times, hash_times = [], [], []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        sealed = seal_document(
+            keys.public_key, context, title="Technical proposal.pdf", content_type="application/pdf", content=content
+        )
+        data = sealed.to_bytes()
+        seal_times.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        commitment = hashlib.sha256(data).hexdigest()
+        hash_times.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        opened = open_document(keys.private_key, data, commitment, expected_context=context)
+        open_times.append(time.perf_counter() - began)
+        assert opened.content == content
+    megabytes = size / 1e6
+    return {
+        "bytes": size,
+        "rounds": rounds,
+        "seal_mb_s": megabytes / statistics.median(seal_times),
+        "open_mb_s": megabytes / statistics.median(open_times),
+        "sha256_mb_s": megabytes / statistics.median(hash_times),
+    }
+
+
 def opening(db: Database, clock: FixedClock, c: Cast, n: int) -> dict[str, Any]:
     """A tender with ``n`` sealed bids opened at the ceremony: end-to-end and raw-decrypt rates."""
     tid, lot_ids = tendering(db, clock, c, "9000000.00")
@@ -292,12 +326,20 @@ def submission(db: Database, clock: FixedClock, c: Cast, n: int) -> dict[str, An
     return {"bids": n, "plain_ms": plain_ms, "sealed_ms": sealed_ms, "ratio": sealed_ms / plain_ms}
 
 
-def run(db: Database, *, opening_bids: int = 500, submissions: int = 300, seal_bids: int = 2000) -> dict[str, Any]:
-    """All three figures on one fresh database."""
+def run(
+    db: Database,
+    *,
+    opening_bids: int = 500,
+    submissions: int = 300,
+    seal_bids: int = 2000,
+    document_bytes: int = 10 * 2**20,
+) -> dict[str, Any]:
+    """All four figures on one fresh database."""
     clock = FixedClock(SEALED_ERA)
     c = cast(db, clock.now() - timedelta(days=400), max(opening_bids, submissions))
     return {
         "seal": seal_rate(seal_bids, rounds=5),
+        "documents": document_rate(document_bytes, rounds=5),
         "opening": opening(db, clock, c, opening_bids),
         "submission": submission(db, clock, c, submissions),
     }

@@ -89,7 +89,15 @@ def test_members_assess_independently_and_the_chair_consolidates_with_a_quorum(f
     ok(assess(f, tid, lot, "approver2", [(b0, True, "75")]))  # incomplete: not counted
     result = ok(f.c.post(f"{url}/consolidation", headers=f.h("evaluator")))
     by_bid = {r["bid_id"]: r for r in result["results"]}
-    assert by_bid[b0] == {"bid_id": b0, "compliant": True, "votes_compliant": 2, "votes": 2, "quality": "75.00"}
+    assert by_bid[b0] == {
+        "bid_id": b0,
+        "compliant": True,
+        "votes_compliant": 2,
+        "votes": 2,
+        "quality": "75.00",
+        "delivery_days": None,  # nobody recorded one: the award method does not weigh it
+        "life_cycle_cost": None,
+    }
     assert by_bid[b1]["compliant"] is False  # one of two: no strict majority
     assert Decimal(by_bid[b2]["quality"]) == Decimal("55.00")
     late = assess(f, tid, lot, "approver2", [(b1, True, "50")])
@@ -129,6 +137,9 @@ def test_the_evaluation_report_is_generated_from_the_record_in_both_languages(f:
     html_en = f.c.get(url, params={"lang": "en"}, headers=f.h("buyer"))
     assert "Evaluation report" in html_en.text
     assert "Consolidated assessments" in html_en.text
+    assert "Delivery, days (median)" in html_en.text
+    assert "Life-cycle cost (median)" in html_en.text
+    assert {r["delivery_days"] for r in record["assessments"][0]["results"]} == {None}  # nobody recorded one
 
     pdf = f.c.get(url, params={"format": "pdf", "lang": "uk"}, headers=f.h("buyer"))
     try:

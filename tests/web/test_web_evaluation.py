@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from quartermaster.tenders.models import Tender
 from quartermaster.types import FixedClock
 from quartermaster.web import evaluation, refusals
 from quartermaster.web.i18n import translations
-from support.flows import Flow, ok
+from support.flows import Flow, ok, tender_body
 from support.web import csrf_of, give_passwords, person_client
 from support.world import World
 
@@ -514,3 +515,108 @@ def test_a_classified_tender_needs_the_clearance(
     with database.unit_of_work(write=False) as s:
         rows = s.scalars(select(Evaluation).where(Evaluation.tender_id == tender_id)).all()
         assert [r.evaluator_id for r in rows] == [world["evaluator2"].actor.user_id]
+
+
+# --- delivery time and life-cycle cost in the verdict form -------------------------------------------------------
+
+ALL_CRITERIA = {"price": "0.60", "quality": "0.25", "delivery": "0.10", "life_cycle_cost": "0.05"}
+
+
+def test_the_verdict_records_delivery_time_and_life_cycle_cost_which_best_value_ranking_weighs(
+    flow: Flow, client: TestClient, database: Database, world: World
+) -> None:
+    flow.clock.set(datetime.fromisoformat("2026-09-07T09:00:00+00:00"))  # rulebook 2026.1 lists both criteria
+    body = {"award_criteria": "ratedCriteria", "award_method": "best_value", "award_weights": ALL_CRITERIA}
+    tender_id = ok(flow.c.post("/api/v1/tenders", json=tender_body("open", **body), headers=flow.h("buyer")), 201)["id"]
+    published = flow.publish(tender_id)
+    if published["enquiry_end"]:
+        flow.advance_to(published["enquiry_end"])
+    flow.bid(tender_id, "supplier0", "900000.00")
+    flow.open(tender_id)
+    lot_id = _lot_id(flow, tender_id)
+    bid = _bids(database, tender_id)[world["supplier0"].organization_id or ""]
+    evaluator = person_client(client, "evaluator")
+    url = f"{_page(tender_id)}/bids/{bid.id}/verdict"
+
+    form = evaluator.get(_page(tender_id)).text
+    assert 'name="delivery_days"' in form
+    assert 'name="life_cycle_cost"' in form
+    assert "Life-cycle cost (UAH)" in form
+
+    scored_only = _post(evaluator, url, _page(tender_id), {"lot_id": lot_id, "compliant": "yes", "score": "80"})
+    assert scored_only.status_code == 303
+    ranking = ok(flow.c.get(f"/api/v1/tenders/{tender_id}/lots/{lot_id}/ranking"))
+    assert ranking[0]["missing"] == ["delivery", "life_cycle_cost"]  # best value cannot rank it yet
+
+    data = {
+        "lot_id": lot_id,
+        "compliant": "yes",
+        "score": "80",
+        "delivery_days": " 45 ",
+        "life_cycle_cost": "1,250,000.50",
+    }
+    done = _post(evaluator, url, _page(tender_id), data)
+    assert done.status_code == 303, done.text
+    with database.unit_of_work(write=False) as s:
+        (row,) = s.scalars(select(Evaluation).where(Evaluation.tender_id == tender_id)).all()
+        assert (row.delivery_days, row.life_cycle_cost) == (45, Decimal("1250000.50"))
+    ranking = ok(flow.c.get(f"/api/v1/tenders/{tender_id}/lots/{lot_id}/ranking"))
+    assert ranking[0]["missing"] == []
+    assert ranking[0]["figure"] is not None
+
+    again = evaluator.get(_page(tender_id)).text  # the form shows the recorded findings, the verdict lists them
+    assert "delivery in 45 days, life-cycle cost 1,250,000.5" in again
+    assert re.search(r'name="delivery_days"[^>]*value="45"', again)
+    assert re.search(r'name="life_cycle_cost"[^>]*value="1,250,000.5"', again)
+
+    uk = person_client(client, "evaluator", "uk")
+    in_ukrainian = {**data, "delivery_days": "30", "life_cycle_cost": "1 100 000,25"}
+    assert _post(uk, url, _page(tender_id), in_ukrainian).status_code == 303
+    with database.unit_of_work(write=False) as s:
+        (row,) = s.scalars(select(Evaluation).where(Evaluation.tender_id == tender_id)).all()
+        assert (row.delivery_days, row.life_cycle_cost) == (30, Decimal("1100000.25"))
+    assert "Строк поставки (днів)" in uk.get(_page(tender_id)).text
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ({"delivery_days": "soon"}, ["Delivery time (days): not a whole number of days"]),
+        ({"delivery_days": "4.5"}, ["Delivery time (days): not a whole number of days"]),
+        ({"delivery_days": "0"}, ["Delivery time (days): Input should be greater than or equal to 1"]),
+        ({"delivery_days": "3651"}, ["Delivery time (days): Input should be less than or equal to 3650"]),
+        ({"life_cycle_cost": "cheap"}, ["Life-cycle cost: not a number"]),
+        ({"life_cycle_cost": "-5"}, ["Life-cycle cost: Input should be greater than 0"]),
+        ({"life_cycle_cost": "0"}, ["Life-cycle cost: Input should be greater than 0"]),
+        ({"life_cycle_cost": "1.234"}, ["Life-cycle cost: Decimal input should have no more than 2 decimal places"]),
+        ({"life_cycle_cost": "1e30"}, ["Life-cycle cost: Decimal input should have no more than 18 digits"]),
+        (
+            {"delivery_days": "x", "life_cycle_cost": "y", "score": "z"},
+            [
+                "Delivery time (days): not a whole number of days",
+                "Life-cycle cost: not a number",
+                "Score: not a number",
+            ],
+        ),
+    ],
+)
+def test_a_bad_delivery_time_or_life_cycle_cost_is_refused_with_what_was_typed_kept(
+    flow: Flow, client: TestClient, database: Database, world: World, typed: dict[str, str], shown: list[str]
+) -> None:
+    tender_id = _opened(flow, {"supplier0": "900000.00", "supplier1": "800000.00"})
+    lot_id = _lot_id(flow, tender_id)
+    bid = _bids(database, tender_id)[world["supplier0"].organization_id or ""]
+    evaluator = person_client(client, "evaluator")
+    url = f"{_page(tender_id)}/bids/{bid.id}/verdict"
+
+    refused = _post(evaluator, url, _page(tender_id), {"lot_id": lot_id, "compliant": "yes", **typed})
+
+    assert refused.status_code == 422
+    assert "validation.failed" in refused.text
+    for note in shown:
+        assert note in refused.text
+    for name, value in typed.items():
+        if name != "score":
+            assert re.search(rf'name="{name}"[^>]*aria-invalid="true" value="{re.escape(value)}"', refused.text)
+    with database.unit_of_work(write=False) as s:
+        assert s.scalars(select(Evaluation).where(Evaluation.tender_id == tender_id)).all() == []

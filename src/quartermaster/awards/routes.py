@@ -94,6 +94,7 @@ def ranking(tender_id: str, lot_id: str, session: ReadSession, actor: MaybeActor
             missing=list(r.standing.missing),
             abnormally_low=r.standing.abnormally_low,
             justification=r.justification,
+            basis=r.basis,
         )
         for i, r in enumerate(rows)
     ]

@@ -91,6 +91,10 @@ class RankRead(Output):
     missing: list[str] = Field(description="Findings an evaluator must still record before the bid can be ranked.")
     abnormally_low: bool = Field(description="Price below the rulebook's ratio times the median compliant price.")
     justification: str | None = Field(description="Status of the request to explain the price: requested, answered.")
+    basis: str = Field(
+        description="What the findings come from: 'consolidation' (the committee's, for a tender with a committee) "
+        "or 'evaluations' (the evaluators' rows)."
+    )
 
 
 class JustificationRequestIn(Input):

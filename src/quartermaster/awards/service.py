@@ -19,6 +19,7 @@ from quartermaster.awards.models import (
     Award,
     Evaluation,
 )
+from quartermaster.awards.ranking import CONSOLIDATION, consolidation_of_record
 from quartermaster.awards.ranking import Ranked as Ranked  # re-exported: callers rank through the service
 from quartermaster.awards.ranking import rank_lot as rank_lot
 from quartermaster.awards.schemas import AwardIn, EvaluationIn
@@ -155,7 +156,11 @@ def award(session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_
     standstill_end = cal.add(now, rules.standstill) if rules.standstill else now
     complaint_end = cal.add(now, rules.complaint_window) if rules.complaint_window else None
     picks: list[tuple[Bid | None, str, Decimal]]
+    of_record: dict[str, str] = {}  # a committee tender's award names the consolidation it follows
     if rules.competitive:
+        consolidation = consolidation_of_record(session, tender=tender, lot_id=lot.id)
+        if consolidation is not None:
+            of_record = {"consolidation_id": consolidation.id}
         picks = _competitive_picks(session, tender, lot, spec)
     else:
         picks = [_direct_pick(session, tender, lot, spec)]
@@ -204,6 +209,7 @@ def award(session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_
                 "value": {"amount": amount, "currency": tender.currency},
                 "standstill_end": standstill_end,
                 "rationale": spec.rationale,
+                **of_record,
                 **signed,
             },
         )
@@ -268,13 +274,16 @@ def _competitive_picks(
             )
         if not r.compliant:
             raise RuleViolation(
-                "the bid has not been evaluated as compliant by every evaluator",
+                "the committee's consolidation did not find the bid compliant"
+                if r.basis == CONSOLIDATION
+                else "the bid has not been evaluated as compliant by every evaluator",
                 code="award.not_compliant",
                 bid_id=bid_id,
             )
         if r.standing.missing:
+            who = "the committee's members" if r.basis == CONSOLIDATION else "an evaluator"
             raise RuleViolation(
-                f"the bid cannot be ranked: an evaluator must still record {list(r.standing.missing)}",
+                f"the bid cannot be ranked: {who} must still record {list(r.standing.missing)}",
                 code="award.not_scored",
                 bid_id=bid_id,
                 missing=list(r.standing.missing),

@@ -21,6 +21,8 @@ from quartermaster.bids.schemas import (
     InviteIn,
     bid_read,
 )
+from quartermaster.documents import opening
+from quartermaster.documents.blobstore import make_blobstore
 from quartermaster.publication import receipts
 from quartermaster.publication.schemas import BidLogReceiptRead, receipt_read
 from quartermaster.tenders import access
@@ -116,7 +118,16 @@ def open_bids(tender_id: str, cmd: Cmd) -> Response:
     """After the tender period has ended."""
     return cmd.run(
         lambda s, now: tender_out(
-            s, cmd, service.open_bids(s, actor=cmd.actor, now=now, tender_id=tender_id, vault=cmd.state.vault)
+            s,
+            cmd,
+            opening.open_bids(
+                s,
+                actor=cmd.actor,
+                now=now,
+                tender_id=tender_id,
+                vault=cmd.state.vault,
+                blobs=make_blobstore(cmd.state.settings),
+            ),
         )
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -318,13 +318,21 @@ def revise_bid(session: Session, *, actor: Actor, now: datetime, bid_id: str, va
 
 
 def open_bids(
-    session: Session, *, actor: Actor, now: datetime, tender_id: str, vault: OpeningKeyVault | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    now: datetime,
+    tender_id: str,
+    vault: OpeningKeyVault | None = None,
+    open_documents: Callable[[Bid, bytes], str | None] | None = None,
 ) -> Tender:
     """Open every pending bid at once; lots with fewer bids than the rulebook's minimum become unsuccessful.
 
     Sealed tenders: the opening key is rebuilt from the committee's released shares (or unwrapped from ``vault``),
     every envelope is checked against its logged commitment and opened, a bid that does not open is invalidated with
     the reason, and the private key is published with the opening record so anyone can re-open every envelope.
+    ``open_documents`` (``documents.opening.opener``) opens each sealed bid's sealed documents once its prices
+    opened, and gives the reason when one does not, which invalidates the bid too.
     """
     tender = tenders.get_tender(session, tender_id, actor=actor, for_update=True, join_lots=True)
     TENDER_MACHINE.check(obj_id=tender.id, state=tender.status, command="open_bids", actor=actor)
@@ -342,7 +350,10 @@ def open_bids(
     logged = _logged_commitments(session, tender.id) if key_row is not None else {}
     for bid in bids:
         if bid.envelope is not None:
-            problem = _open_sealed(tender, bid, private_key, logged.get(bid.id))
+            opened_prices = _open_sealed(tender, bid, private_key, logged.get(bid.id))
+            problem = opened_prices if isinstance(opened_prices, str) else None
+            if problem is None and open_documents is not None and private_key is not None:
+                problem = open_documents(bid, private_key)
             if problem is not None:
                 invalid[bid.id] = problem
                 bid.status, bid.status_reason, bid.updated_at = DISQUALIFIED, problem, now
@@ -356,6 +367,11 @@ def open_bids(
                     {"reason": problem, "commitment": bid.commitment, "envelope": bid.envelope},
                 )
                 continue
+            assert not isinstance(opened_prices, str)
+            bid.values.extend(
+                BidValue(lot_id=lot_id, amount=amount, currency=tender.currency, initial_amount=amount)
+                for lot_id, amount in sorted(opened_prices.items())
+            )
             payload: dict[str, Any] = {"commitment": bid.commitment, "envelope": bid.envelope}
         else:
             payload = {"salt": bid.commitment_salt}
@@ -414,8 +430,8 @@ def _logged_commitments(session: Session, tender_id: str) -> dict[str, str]:
     return {bid_id: payload["commitment"] for bid_id, payload in rows if payload.get("commitment")}
 
 
-def _open_sealed(tender: Tender, bid: Bid, private_key: bytes | None, logged: str | None) -> str | None:
-    """Open a sealed bid into its values; the reason it is invalid instead, or None when it opened.
+def _open_sealed(tender: Tender, bid: Bid, private_key: bytes | None, logged: str | None) -> str | dict[str, Decimal]:
+    """Open a sealed bid's envelope: its prices by lot, or the reason it is invalid instead.
 
     The envelope must match the commitment its submission event logged: an insider who rewrites both the envelope
     and the bid row's commitment still fails here (and rewriting the event breaks the log's signed checkpoints).
@@ -439,11 +455,7 @@ def _open_sealed(tender: Tender, bid: Bid, private_key: bytes | None, logged: st
         return "the opened bid prices other lots than the ones it was submitted for"
     if any(amount != round(amount, 2) or amount > _MAX_PRICE for amount in prices.values()):
         return "a price has more than two decimal places or exceeds 10^15"
-    bid.values.extend(
-        BidValue(lot_id=lot_id, amount=amount, currency=currency, initial_amount=amount)
-        for lot_id, amount in sorted(prices.items())
-    )
-    return None
+    return prices
 
 
 def close_negotiation(session: Session, *, actor: Actor, now: datetime, tender_id: str) -> Tender:

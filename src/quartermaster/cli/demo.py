@@ -53,6 +53,7 @@ def _run_seed(db: Database, spec: SeedSpec, settings: Settings) -> SeedResult:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     from quartermaster.committees.vault import OpeningKeyVault
+    from quartermaster.documents.blobstore import make_blobstore
     from quartermaster.seed import seed
     from quartermaster.types import SystemClock
 
@@ -71,6 +72,7 @@ def _run_seed(db: Database, spec: SeedSpec, settings: Settings) -> SeedResult:
             progress=lambda done: bar.update(task, completed=done),
             vault=OpeningKeyVault.from_file(settings.resolved_vault_file()),
             keys_dir=settings.data_dir / "keys",
+            blobs=make_blobstore(settings),
         )
 
 

@@ -189,6 +189,63 @@ def bid_seal(
     typer.echo(f"check it in the log: quartermaster bid receipt {receipt.get('bid_id')} --wait 30", err=True)
 
 
+DOCUMENT_TYPES = ("submissionDocuments", "technicalSpecifications", "illustration")
+
+
+@bid_app.command("attach")
+def bid_attach(
+    api: Api,
+    token: Token,
+    file: Annotated[Path, typer.Argument(help="The file to attach to your bid", exists=True, dir_okay=False)],
+    bid: Annotated[str, typer.Option("--bid", help="Your bid's id (from `quartermaster bid seal --submit`)")],
+    title: Annotated[str | None, typer.Option(help="The document's title (default: the file's name)")] = None,
+    document_type: Annotated[
+        str, typer.Option("--type", help=f"OCDS documentType: {', '.join(DOCUMENT_TYPES)}")
+    ] = "submissionDocuments",
+    content_type: Annotated[str | None, typer.Option(help="Media type (default: guessed from the name)")] = None,
+    replaces: Annotated[
+        str | None, typer.Option("--replaces", help="document_key of an earlier document: upload a new version")
+    ] = None,
+) -> None:
+    """Seal a document to the tender's opening key on this machine and attach it to your bid.
+
+    Its name, media type and content are sealed together; the server stores the ciphertext and logs its SHA-256,
+    and the document opens with the bids.
+    """
+    import mimetypes
+    from urllib.parse import urlencode
+
+    from quartermaster.client import seal_file
+
+    if document_type not in DOCUMENT_TYPES:
+        fail(f"--type {document_type!r}: one of {', '.join(DOCUMENT_TYPES)}")
+    media = content_type or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    with client_errors():
+        client = _client(api, token)
+        found = client.get(f"/api/v1/bids/{_path(bid)}")
+        tender, supplier = str(found.get("tender_id", "")), str(found.get("supplier_id", ""))
+        key = client.get(f"/api/v1/tenders/{_path(tender)}/opening-key")
+        sealed = seal_file(
+            str(key.get("public_key", "")),
+            tender,
+            supplier,
+            bid,
+            title=title or file.name,
+            content_type=media,
+            content=content,
+        )
+        query = {"document_type": document_type} | ({"document_key": replaces} if replaces else {})
+        doc = client.upload(f"/api/v1/bids/{_path(bid)}/documents?{urlencode(query)}", sealed.data, sealed.content_type)
+    if doc.get("sha256") != sealed.commitment:
+        fail(f"the server recorded sha256 {doc.get('sha256')}, not the sealed document's {sealed.commitment}")
+    _echo(doc)
+    typer.echo(f"sealed {file.name} ({len(content)} bytes); commitment {sealed.commitment}", err=True)
+
+
 def _verifier_key(client: ApiClient, given: str | None) -> str:
     """The log key to trust: ``--verifier-key`` (a vkey or a file holding one), else the server's, said so."""
     if given is not None:
@@ -205,14 +262,14 @@ def _verifier_key(client: ApiClient, given: str | None) -> str:
     return str(served.get("verifier_key", ""))
 
 
-def _fetch_receipt(client: ApiClient, bid_id: str, wait: float) -> dict[str, Any]:
+def _fetch_receipt(client: ApiClient, bid_id: str, wait: float, *, document: bool = False) -> dict[str, Any]:
     """The receipt, polling while no signed checkpoint covers the bid yet (up to ``wait`` seconds)."""
     from rich.console import Console
 
     from quartermaster.client.http import ApiError
 
     deadline = time.monotonic() + wait
-    path = f"/api/v1/bids/{_path(bid_id)}/receipt"
+    path = f"/api/v1/{'documents' if document else 'bids'}/{_path(bid_id)}/receipt"
     with Console(stderr=True).status("waiting for a signed checkpoint that covers the bid…") as status:
         while True:
             try:
@@ -229,7 +286,7 @@ def _fetch_receipt(client: ApiClient, bid_id: str, wait: float) -> dict[str, Any
 def bid_receipt(
     api: Api,
     token: Token,
-    bid_id: Annotated[str, typer.Argument(help="The bid id from the submission receipt")],
+    bid_id: Annotated[str, typer.Argument(help="The bid id from the submission receipt (with --document: its id)")],
     verifier_key: Annotated[
         str | None, typer.Option("--verifier-key", help="The log's verifier key (vkey string or a file holding it)")
     ] = None,
@@ -238,8 +295,12 @@ def bid_receipt(
     ] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for a signed checkpoint to cover the bid")] = 0.0,
     out: Annotated[Path | None, typer.Option("--out", help="Also save the receipt (JSON) here")] = None,
+    document: Annotated[
+        bool, typer.Option("--document", help="The id is a sealed document's (from `bid attach`): its receipt")
+    ] = False,
 ) -> None:
-    """Fetch your bid's receipt and verify it: checkpoint signature, inclusion proof, logged commitment."""
+    """Fetch your bid's (or sealed document's) receipt and verify it: checkpoint signature, inclusion proof, logged
+    commitment."""
     from quartermaster.client.receipts import envelope_commitment, verify_receipt
 
     with client_errors():
@@ -248,11 +309,12 @@ def bid_receipt(
             expected = envelope_commitment(_envelope_of(upload))
         client = _client(api, token)
         key = _verifier_key(client, verifier_key)
-        receipt = _fetch_receipt(client, bid_id, wait)
+        receipt = _fetch_receipt(client, bid_id, wait, document=document)
         checked = verify_receipt(receipt, key, commitment=expected)
     if out is not None:
         out.write_text(json.dumps(receipt, indent=2) + "\n", encoding="utf-8")
-    typer.echo(f"receipt of bid {checked.bid_id} on tender {checked.tender_id} verified:")
+    what = f"document {checked.document_id} of bid" if checked.document_id else "bid"
+    typer.echo(f"receipt of {what} {checked.bid_id} on tender {checked.tender_id} verified:")
     for line in checked.lines():
         typer.echo(f"  {line}")
     if expected is not None:

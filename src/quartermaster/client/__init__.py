@@ -4,7 +4,7 @@ Pure: no database, web or server imports, so a supplier can run it on their own 
 uses it) and the platform never sees what it seals. ``quartermaster.client.http`` talks to a server's API.
 """
 
-from quartermaster.client.bids import SealedUpload, seal_prices
+from quartermaster.client.bids import SealedFile, SealedUpload, seal_file, seal_prices
 from quartermaster.client.keyfile import KeyFileError, PersonKeys, load_keys, new_keys, save_keys
 from quartermaster.client.receipts import CheckedReceipt, ReceiptError, verify_receipt
 from quartermaster.client.shares import open_my_share
@@ -14,11 +14,13 @@ __all__ = [
     "KeyFileError",
     "PersonKeys",
     "ReceiptError",
+    "SealedFile",
     "SealedUpload",
     "load_keys",
     "new_keys",
     "open_my_share",
     "save_keys",
+    "seal_file",
     "seal_prices",
     "verify_receipt",
 ]

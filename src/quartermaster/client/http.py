@@ -49,15 +49,20 @@ class ApiClient:
         """PUT a JSON body; the JSON answer."""
         return self._json("PUT", path, body)
 
-    def _json(self, method: str, path: str, body: Any = None) -> Any:
-        data = self.request(method, path, body)
+    def upload(self, path: str, data: bytes, content_type: str) -> Any:
+        """POST raw bytes (a document) with their media type; the JSON answer."""
+        return self._json("POST", path, raw=(data, content_type))
+
+    def _json(self, method: str, path: str, body: Any = None, *, raw: tuple[bytes, str] | None = None) -> Any:
+        data = self.request(method, path, body, raw=raw)
         try:
             return json.loads(data)
         except ValueError:
             raise ApiError(f"{method} {path}: the server's answer is not JSON") from None
 
-    def request(self, method: str, path: str, body: Any = None) -> bytes:
-        """Send one request; the response body, or ApiError with one readable line."""
+    def request(self, method: str, path: str, body: Any = None, *, raw: tuple[bytes, str] | None = None) -> bytes:
+        """Send one request (a JSON ``body``, or ``raw`` bytes and their media type); the response body, or ApiError
+        with one readable line."""
         url = self.base_url + path
         headers = {"Accept": "application/json, application/problem+json", "User-Agent": USER_AGENT}
         if self.token:
@@ -66,6 +71,8 @@ class ApiClient:
         if body is not None:
             payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             headers["Content-Type"] = "application/json"
+        elif raw is not None:
+            payload, headers["Content-Type"] = raw
         request = urllib.request.Request(url, data=payload, headers=headers, method=method)  # noqa: S310 - scheme checked
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked

@@ -1,9 +1,11 @@
-"""Check a sealed bid's receipt (``GET /api/v1/bids/{id}/receipt``) on the supplier's side, trusting only the log key.
+"""Check a sealed bid's receipt (``GET /api/v1/bids/{id}/receipt``, or a sealed document's,
+``GET /api/v1/documents/{id}/receipt``) on the supplier's side, trusting only the log key.
 
 Three checks, each with its own one-line failure: the checkpoint is a C2SP note signed by the log's key for its
 origin; the RFC 9162 inclusion proof takes the logged entry's leaf hash to the checkpoint's root; the entry is the
 canonical ``{"commitment":…,"kind":"sealed-bid"}`` leaf of the bid's commitment (and of the envelope the supplier
-kept, when given). A receipt that passes proves the log committed, before anyone could open it, to this envelope.
+kept, when given), or the ``sealed-document`` leaf of the document's SHA-256. A receipt that passes proves the log
+committed, before anyone could open it, to this envelope (or document).
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ from quartermaster.transparency import (
     open_checkpoint,
     verify_inclusion,
 )
-from quartermaster.verify.leaves import LeafError, SealedBidLeaf, parse_leaf
+from quartermaster.verify.leaves import (
+    SEALED_BID,
+    SEALED_DOCUMENT,
+    CommitmentLeaf,
+    LeafError,
+    SealedBidLeaf,
+    parse_leaf,
+)
 
 _HEX256 = re.compile(r"[0-9a-f]{64}")
 
@@ -44,6 +53,8 @@ class CheckedReceipt:
     commitment: str
     log_index: int
     checkpoint: Checkpoint
+    kind: str = SEALED_BID
+    document_id: str | None = None
 
     def lines(self) -> list[str]:
         """What was checked, one line each."""
@@ -51,7 +62,7 @@ class CheckedReceipt:
         return [
             f"checkpoint: signed by the log key of {self.checkpoint.origin} (tree size {self.checkpoint.size})",
             f"inclusion: entry {self.log_index} is in the tree with root {root} (RFC 9162 proof verified)",
-            f"entry: a sealed-bid leaf carrying commitment {self.commitment}",
+            f"entry: a {self.kind} leaf carrying commitment {self.commitment}",
         ]
 
 
@@ -76,6 +87,10 @@ def verify_receipt(
     """Check a receipt against the log's verifier key (and, if given, the commitment of the envelope you sent)."""
     verifier = load_verifier(verifier_key)
     bid_id, tender_id = _text(receipt, "bid_id"), _text(receipt, "tender_id")
+    kind = receipt.get("kind", SEALED_BID)
+    if kind not in (SEALED_BID, SEALED_DOCUMENT):
+        raise ReceiptError(f"the receipt is for a log entry of kind {kind!r}, not a sealed bid or document")
+    document_id = _text(receipt, "document_id") if kind == SEALED_DOCUMENT else None
     logged = _text(receipt, "commitment")
     if not _HEX256.fullmatch(logged):
         raise ReceiptError("the receipt's commitment is not 64 lowercase hex digits")
@@ -103,11 +118,17 @@ def verify_receipt(
         leaf = parse_leaf(leaf_input)
     except LeafError as exc:
         raise ReceiptError(f"entry: {exc}") from None
-    if not isinstance(leaf, SealedBidLeaf):
-        raise ReceiptError(f"entry: log entry {index} is not a sealed-bid entry")
+    is_kind = isinstance(leaf, SealedBidLeaf) if kind == SEALED_BID else _is_document(leaf)
+    if not is_kind:
+        raise ReceiptError(f"entry: log entry {index} is not a {kind} entry")
+    assert isinstance(leaf, SealedBidLeaf | CommitmentLeaf)
     if leaf.commitment.hex() != logged:
         raise ReceiptError(f"entry: log entry {index} carries commitment {leaf.commitment.hex()}, not {logged}")
-    return CheckedReceipt(bid_id, tender_id, logged, index, checkpoint)
+    return CheckedReceipt(bid_id, tender_id, logged, index, checkpoint, kind, document_id)
+
+
+def _is_document(leaf: object) -> bool:
+    return isinstance(leaf, CommitmentLeaf) and leaf.kind == SEALED_DOCUMENT
 
 
 def _checkpoint(note: str, verifier: Verifier) -> Checkpoint:

@@ -147,12 +147,15 @@ class MemberScore(Base):
     member_id: Mapped[str] = mapped_column(String(32))
     compliant: Mapped[bool] = mapped_column(Boolean)
     quality: Mapped[Decimal | None]  # 0-100 where the award method weighs quality; None otherwise
+    delivery_days: Mapped[int | None] = mapped_column(Integer)  # the delivery time the offer commits to, as read
+    life_cycle_cost: Mapped[Decimal | None]  # the offer's cost over the equipment's life, tender currency, as read
     note: Mapped[str | None] = mapped_column(Text)
     scored_at: Mapped[datetime]
 
 
 class Consolidation(Base):
-    """The committee's consolidated assessment of a lot: majority compliance and median quality per bid."""
+    """The committee's consolidated assessment of a lot: majority compliance and the median of each finding (quality,
+    delivery days, life-cycle cost) per bid. It is the lot's evaluation of record: the award ranks by it."""
 
     __tablename__ = "consolidations"
     __table_args__ = (Index("ix_consolidations_tender_lot", "tender_id", "lot_id", unique=True),)

@@ -27,6 +27,7 @@ from quartermaster.committees.schemas import (
     MemberRead,
     MyShareRead,
     OpenedBid,
+    OpenedDocumentRecord,
     OpenedValue,
     OpeningKeyRead,
     OpeningRecord,
@@ -38,6 +39,7 @@ from quartermaster.committees.schemas import (
     ScoresIn,
     ShareRelease,
 )
+from quartermaster.documents import opening as document_opening
 from quartermaster.errors import Conflict, NotFound, PermissionDenied
 from quartermaster.identity.models import Organization
 from quartermaster.tenders import access
@@ -153,6 +155,7 @@ def opening_record(tender_id: str, actor: MaybeActor, session: ReadSession, stat
     if key.released_private_key is None or key.opened_at is None:
         raise NotFound("the bids have not been opened yet", code="opening.not_yet")
     tender = tenders.get_tender(session, tender_id, actor=actor)
+    logged = document_opening.logged_sha256(session, tender.id)  # what each upload logged, not what its row says now
     rows = session.scalars(
         select(Bid)
         .where(Bid.tender_id == tender.id, Bid.envelope.is_not(None), Bid.status != WITHDRAWN)
@@ -177,6 +180,17 @@ def opening_record(tender_id: str, actor: MaybeActor, session: ReadSession, stat
                 values=[
                     OpenedValue(lot_id=v.lot_id, amount=f"{v.initial_amount:.2f}", currency=v.currency)
                     for v in b.values
+                ],
+                documents=[
+                    OpenedDocumentRecord(
+                        document_key=sealed.document_key,
+                        sealed_document_id=sealed.id,
+                        sha256=logged.get(sealed.id, sealed.sha256),
+                        url=f"/api/v1/documents/{sealed.id}/content",
+                        opened_document_id=opened.id if opened else None,
+                        opened_sha256=opened.sha256 if opened else None,
+                    )
+                    for sealed, opened in document_opening.opened_pairs(session, b.id)
                 ],
             )
             for b in rows
@@ -276,7 +290,10 @@ def list_declarations(tender_id: str, actor: CurrentActor, session: ReadSession)
 )
 def submit_assessments(tender_id: str, lot_id: str, body: ScoresIn, cmd: Cmd) -> Response:
     """A member's own, final assessments of opened bids on a lot, unseen by the other members until consolidation."""
-    items = [scoring.ScoreIn(s.bid_id, s.compliant, s.quality, s.note) for s in body.scores]
+    items = [
+        scoring.ScoreIn(s.bid_id, s.compliant, s.quality, s.note, s.delivery_days, s.life_cycle_cost)
+        for s in body.scores
+    ]
 
     def go(s, now):  # type: ignore[no-untyped-def]
         scoring.submit_scores(
@@ -318,7 +335,8 @@ def list_assessments(tender_id: str, lot_id: str, actor: CurrentActor, session: 
     "/tenders/{tender_id}/lots/{lot_id}/consolidation", response_model=ConsolidationRead, summary="Consolidate"
 )
 def consolidate(tender_id: str, lot_id: str, cmd: Cmd) -> Response:
-    """The chair consolidates once a quorum has assessed every opened bid: majority compliance, median quality."""
+    """The chair consolidates once a quorum has assessed every opened bid: majority compliance, median findings;
+    the consolidation is then the lot's evaluation of record, by which the award ranks."""
     return cmd.run(
         lambda s, now: ConsolidationRead.model_validate(
             scoring.consolidate(

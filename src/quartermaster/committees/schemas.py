@@ -84,6 +84,19 @@ class OpenedValue(Output):
     currency: str
 
 
+class OpenedDocumentRecord(Output):
+    """A sealed bid document at the opening: the sealed version (``sha256`` as its upload logged it, the log's
+    ``sealed-document`` entry; ``url`` serves the bytes stored now) and the version it opened to (None: not opened,
+    the bid being invalid)."""
+
+    document_key: str
+    sealed_document_id: str
+    sha256: str
+    url: str
+    opened_document_id: str | None
+    opened_sha256: str | None
+
+
 class OpenedBid(Output):
     """One sealed bid as the opening found it: its envelope, commitment, and prices or the reason it is invalid."""
 
@@ -95,13 +108,15 @@ class OpenedBid(Output):
     status: str
     status_reason: str | None
     values: list[OpenedValue]
+    documents: list[OpenedDocumentRecord] = Field(default_factory=list)
 
 
 class OpeningRecord(Output):
     """The opening record: the published private key and every sealed bid, so anyone can re-open and compare.
 
     ``quartermaster verify --opening <tender id>`` re-opens every envelope with ``private_key``, checks each
-    commitment against the log's sealed-bid entries and the prices (or the invalidity) against this record.
+    commitment against the log's sealed-bid entries and the prices (or the invalidity) against this record, and
+    each sealed document it can read against the log's sealed-document entries and the hash it opened to.
     """
 
     tender_id: str
@@ -215,11 +230,18 @@ class DeclarationsRead(Output):
 
 
 class ScoreItem(Input):
-    """A member's assessment of one bid: technical compliance, and quality where the award method weighs it."""
+    """A member's assessment of one bid: technical compliance, and the findings the award method weighs (quality;
+    best value may also weigh delivery days and life-cycle cost)."""
 
     bid_id: UserId
     compliant: bool
     quality: Decimal | None = Field(default=None, ge=0, le=100, max_digits=5, decimal_places=2)
+    delivery_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Delivery time the offer commits to, where best value weighs it."
+    )
+    life_cycle_cost: Decimal | None = Field(
+        default=None, gt=0, max_digits=18, decimal_places=2, description="The offer's cost over the equipment's life."
+    )
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
 
 
@@ -236,6 +258,8 @@ class ScoreRead(Output):
     bid_id: str
     compliant: bool
     quality: Decimal | None
+    delivery_days: int | None
+    life_cycle_cost: Decimal | None
     note: str | None
     scored_at: datetime
 

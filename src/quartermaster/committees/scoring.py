@@ -1,7 +1,9 @@
 """Independent scoring, then consolidation: each member assesses every opened bid of a lot on their own, unseen by
 the others (the event logs only a digest of their scores); the chair then consolidates once a quorum (the committee's
-k) has assessed every bid: compliance by strict majority of those who scored, quality by median, and the
-consolidation event reveals every member's scores next to the result, so the digests can be checked against them.
+k) has assessed every bid: compliance by strict majority of those who scored, quality, delivery days and life-cycle
+cost each by the median of those who recorded it, and the consolidation event reveals every member's scores next to
+the result, so the digests can be checked against them. The consolidation is the lot's evaluation of record: the
+award ranks by it (``awards.ranking``), never by one person's findings.
 """
 
 from __future__ import annotations
@@ -32,11 +34,48 @@ class ScoreIn:
     compliant: bool
     quality: Decimal | None = None
     note: str | None = None
+    delivery_days: int | None = None  # the delivery time the offer commits to, whole days >= 1
+    life_cycle_cost: Decimal | None = None  # the offer's cost over the equipment's life, > 0
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
 
 
 def _score_view(score: MemberScore) -> dict[str, Any]:
-    quality = None if score.quality is None else f"{score.quality:.2f}"
-    return {"member": score.member_id, "bid_id": score.bid_id, "compliant": score.compliant, "quality": quality}
+    return {
+        "member": score.member_id,
+        "bid_id": score.bid_id,
+        "compliant": score.compliant,
+        "quality": _money(score.quality),
+        "delivery_days": score.delivery_days,
+        "life_cycle_cost": _money(score.life_cycle_cost),
+    }
+
+
+def _median(values: Sequence[Decimal | int | None]) -> str | None:
+    """The median of the values given (the mean of the two middle ones for an even count), to 0.01; None if none."""
+    given = [Decimal(v) for v in values if v is not None]
+    return None if not given else f"{Decimal(statistics.median(given)):.2f}"
+
+
+def _score_errors(scores: Sequence[ScoreIn], opened: Sequence[str], done: set[str]) -> list[dict[str, str]]:
+    errors = []
+    for i, score in enumerate(scores):
+        if score.bid_id not in opened:
+            errors.append({"field": f"scores.{i}.bid_id", "message": "not an opened bid on this lot"})
+        elif score.bid_id in done:
+            errors.append({"field": f"scores.{i}.bid_id", "message": "already assessed (assessments are final)"})
+        if score.quality is not None and not Decimal(0) <= score.quality <= Decimal(100):
+            errors.append({"field": f"scores.{i}.quality", "message": "from 0 to 100"})
+        if score.delivery_days is not None and not 1 <= score.delivery_days <= 3650:
+            errors.append({"field": f"scores.{i}.delivery_days", "message": "whole days from 1 to 3650"})
+        if score.life_cycle_cost is not None and (
+            score.life_cycle_cost <= 0 or score.life_cycle_cost != score.life_cycle_cost.quantize(Decimal("0.01"))
+        ):
+            errors.append({"field": f"scores.{i}.life_cycle_cost", "message": "a positive amount, to the cent"})
+        done.add(score.bid_id)
+    return errors
 
 
 def _event(
@@ -99,15 +138,7 @@ def submit_scores(
     if consolidation_of(session, tender.id, lot_id) is not None:
         raise Conflict("the lot's assessments are already consolidated", code="committee.consolidated")
     done = {s.bid_id for s in scores_of(session, tender.id, lot_id) if s.member_id == actor.user_id}
-    errors = []
-    for i, score in enumerate(scores):
-        if score.bid_id not in opened:
-            errors.append({"field": f"scores.{i}.bid_id", "message": "not an opened bid on this lot"})
-        elif score.bid_id in done:
-            errors.append({"field": f"scores.{i}.bid_id", "message": "already assessed (assessments are final)"})
-        if score.quality is not None and not Decimal(0) <= score.quality <= Decimal(100):
-            errors.append({"field": f"scores.{i}.quality", "message": "from 0 to 100"})
-        done.add(score.bid_id)
+    errors = _score_errors(scores, opened, done)
     if errors:
         raise ValidationFailed("the assessments cannot be recorded", errors=errors, code="committee.scores_invalid")
     rows = [
@@ -118,6 +149,8 @@ def submit_scores(
             member_id=actor.user_id,
             compliant=s.compliant,
             quality=s.quality,
+            delivery_days=s.delivery_days,
+            life_cycle_cost=s.life_cycle_cost,
             note=s.note,
             scored_at=now,
         )
@@ -135,7 +168,8 @@ def submit_scores(
         payload={
             "lot_id": lot_id,
             "assessed": len(rows),
-            "scores_digest": payload_hash({"scores": [_score_view(r) for r in rows]}),
+            # in bid order, the order the consolidation reveals them in, so the digest can be checked against them
+            "scores_digest": payload_hash({"scores": [_score_view(r) for r in sorted(rows, key=lambda r: r.bid_id)]}),
         },
     )
     return rows
@@ -152,7 +186,8 @@ def visible_scores(session: Session, *, actor: Actor, tender_id: str, lot_id: st
 def consolidate(
     session: Session, *, actor: Actor, now: datetime, tender_id: str, lot_id: str, opened: Sequence[str]
 ) -> Consolidation:
-    """The chair consolidates once at least k active members have assessed every opened bid of the lot."""
+    """The chair consolidates once at least k active members have assessed every opened bid of the lot: majority
+    compliance and the median of each finding, per bid."""
     tender = service.active_member(session, actor=actor, tender_id=tender_id)
     committee = service.get_committee(session, tender.id)
     assert committee is not None
@@ -178,15 +213,15 @@ def consolidate(
     for bid_id in sorted(opened):
         votes = [s for s in counted if s.bid_id == bid_id]
         yes = sum(1 for s in votes if s.compliant)
-        qualities = [s.quality for s in votes if s.quality is not None]
-        median = statistics.median(qualities) if qualities else None
         results.append(
             {
                 "bid_id": bid_id,
                 "compliant": yes * 2 > len(votes),
                 "votes_compliant": yes,
                 "votes": len(votes),
-                "quality": None if median is None else f"{Decimal(median):.2f}",
+                "quality": _median([s.quality for s in votes]),
+                "delivery_days": _median([s.delivery_days for s in votes]),
+                "life_cycle_cost": _median([s.life_cycle_cost for s in votes]),
             }
         )
     row = Consolidation(
@@ -201,6 +236,11 @@ def consolidate(
         tender_id=tender.id,
         command="consolidate_scores",
         kind="ScoresConsolidated",
-        payload={"lot_id": lot_id, "results": results, "scores": [_score_view(s) for s in counted]},
+        payload={
+            "lot_id": lot_id,
+            "consolidation_id": row.id,
+            "results": results,
+            "scores": [_score_view(s) for s in counted],
+        },
     )
     return row

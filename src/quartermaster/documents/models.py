@@ -90,3 +90,6 @@ class Document(Base):
     uploaded_at: Mapped[datetime]
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     marking: Mapped[str | None] = mapped_column(String(16))  # None: the marking of the process it belongs to
+    # A bid document of a sealed tender: the bytes are a sealed document (sealing.documents), its title is inside
+    # them and empty here; the opening adds the opened file as the next version.
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)

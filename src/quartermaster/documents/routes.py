@@ -32,6 +32,8 @@ from quartermaster.documents.models import RELATED_TYPES
 from quartermaster.documents.schemas import DocumentRead, document_read
 from quartermaster.errors import ValidationFailed
 from quartermaster.idempotency import service as idem
+from quartermaster.publication import receipts
+from quartermaster.publication.schemas import BidLogReceiptRead, receipt_read
 from quartermaster.schema_base import Page
 from quartermaster.tenders import access
 from quartermaster.types import MarkingName
@@ -44,7 +46,10 @@ def _blobs(state: State) -> BlobStore:
 
 
 Blobs = Annotated[BlobStore, Depends(_blobs)]
-Title = Annotated[str, Query(min_length=1, max_length=300, description="The document's title")]
+Title = Annotated[
+    str | None,
+    Query(max_length=300, description="The document's title; none for a sealed bid document, whose title is sealed"),
+]
 DocType = Annotated[str, Query(max_length=40, description="OCDS documentType code, e.g. technicalSpecifications")]
 DocKey = Annotated[str | None, Query(max_length=32, description="Add a new version of this document")]
 ContentType = Annotated[str | None, Header(alias="Content-Type", max_length=200)]
@@ -90,8 +95,8 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
         state: State,
         actor: CurrentActor,
         blobs: Blobs,
-        title: Title,
         document_type: DocType,
+        title: Title = None,
         document_key: DocKey = None,
         confidential: bool = False,
         marking: MarkingName | None = None,
@@ -104,7 +109,7 @@ def _upload_endpoint(related_type: str) -> Callable[..., Any]:
             "actor": actor,
             "related_type": related_type,
             "related_id": related_id,
-            "title": title,
+            "title": title or "",
             "document_type": document_type,
             "document_key": document_key,
             "content_type": (content_type or "application/octet-stream").strip(),
@@ -192,6 +197,19 @@ for _rt in RELATED_TYPES:
         summary=f"List a {_rt}'s documents",
         operation_id=f"list_{_rt}_documents",
     )
+
+
+@router.get(
+    "/documents/{document_id}/receipt",
+    response_model=BidLogReceiptRead,
+    summary="A sealed bid document's receipt: its logged SHA-256 with a signed checkpoint and an inclusion proof",
+)
+def document_receipt(document_id: str, session: ReadSession, actor: MaybeActor, state: State) -> BidLogReceiptRead:
+    """To the bid's supplier and to auditors; 409 `receipt.not_yet_logged` until a signed checkpoint covers it."""
+    log = state.publication.log
+    receipt = receipts.document_receipt(session, log, actor=actor, document_id=document_id)
+    access.require_view(session, actor, receipt.tender_id, ocid_prefix=state.settings.ocid_prefix)
+    return receipt_read(receipt, log.origin)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentRead, summary="Read a document's metadata")

@@ -22,6 +22,7 @@ from quartermaster.actors import Actor, Role
 from quartermaster.awards import service as awards
 from quartermaster.bids import models as bm
 from quartermaster.bids import service as bids
+from quartermaster.committees import service as committees
 from quartermaster.contracts.models import CANCELLED as CONTRACT_CANCELLED
 from quartermaster.contracts.models import Contract
 from quartermaster.db.base import new_id
@@ -31,6 +32,9 @@ from quartermaster.errors import Conflict, NotFound, PermissionDenied, RuleViola
 from quartermaster.events.service import record_event
 from quartermaster.plans import models as pm
 from quartermaster.plans import service as plans
+from quartermaster.sealing import SealingError
+from quartermaster.sealing.documents import MAX_HEADER, DocumentContext, read_header
+from quartermaster.sealing.documents import MEDIA_TYPE as SEALED_MEDIA_TYPE
 from quartermaster.tenders import models as tm
 from quartermaster.tenders import service as tenders
 
@@ -155,20 +159,74 @@ def _check_upload(target: Target, obj: Any, actor: Actor, now: datetime) -> None
             raise _frozen("the contract is cancelled", contract_status=obj.status)
 
 
-def _check_metadata(title: str, document_type: str, content_type: str, document_key: str | None) -> None:
+def is_media_type(text: str) -> bool:
+    """Whether ``text`` is a media type this store records (``type/subtype``, optional parameters, ≤ 200 chars)."""
+    return len(text) <= 200 and _CONTENT_TYPE.fullmatch(text) is not None
+
+
+def _check_metadata(
+    title: str, document_type: str, content_type: str, document_key: str | None, *, sealed: bool = False
+) -> None:
     errors: list[dict[str, str]] = []
-    if not 1 <= len(title.strip()) <= 300:
+    if sealed and title:
+        errors.append({"field": "title", "message": "a sealed document's title is sealed inside it: send none"})
+    elif not sealed and not 1 <= len(title.strip()) <= 300:
         errors.append({"field": "title", "message": "1 to 300 characters"})
     if document_type not in DOCUMENT_TYPES:
         errors.append(
             {"field": "document_type", "message": f"an OCDS documentType code: {', '.join(sorted(DOCUMENT_TYPES))}"}
         )
-    if len(content_type) > 200 or not _CONTENT_TYPE.fullmatch(content_type):
+    if not is_media_type(content_type):
         errors.append({"field": "content_type", "message": "a media type such as application/pdf"})
     if document_key is not None and not _KEY.fullmatch(document_key):
         errors.append({"field": "document_key", "message": "the document_key of an existing document"})
     if errors:
         raise ValidationFailed("the document's metadata is invalid", errors=errors, code="document.invalid")
+
+
+def _check_sealing(session: Session, target: Target, obj: Any, *, sealed: bool) -> None:
+    """A sealed tender's bid documents are sealed documents; nothing else is."""
+    must = target.related_type == "bid" and committees.opening_key_row(session, target.process_id) is not None
+    if must and not sealed:
+        raise ValidationFailed(
+            "this tender's bids are sealed: seal the document to its opening key on your side (quartermaster bid "
+            f"attach, or the bid page) and upload it as {SEALED_MEDIA_TYPE}",
+            errors=[{"field": "content_type", "message": "plaintext documents are refused on a sealed bid"}],
+            code="document.must_be_sealed",
+        )
+    if sealed and not must:
+        raise ValidationFailed(
+            "only the bids of a sealed tender take sealed documents: upload the file itself",
+            errors=[{"field": "content_type", "message": "nothing here is sealed"}],
+            code="document.not_sealed",
+        )
+
+
+def _check_sealed_content(blobs: BlobStore, target: Target, sha256: str, size: int) -> None:
+    """The stored bytes are a sealed document for this tender, this bid and its supplier."""
+    with blobs.open(sha256) as fh:
+        head = fh.read(MAX_HEADER + 1)
+    try:
+        context, _, offset = read_header(head)
+    except SealingError as exc:
+        raise ValidationFailed(
+            f"the sealed document is not valid: {exc.message}",
+            errors=[{"field": "body", "message": exc.message}],
+            code="document.bad_envelope",
+        ) from None
+    assert target.supplier_id is not None
+    if context != DocumentContext(target.process_id, target.supplier_id, target.related_id):
+        raise ValidationFailed(
+            "the document was sealed for another tender, supplier or bid: seal it for this bid",
+            errors=[{"field": "body", "message": "wrong tender, supplier or bid in the envelope"}],
+            code="document.wrong_context",
+        )
+    if size - offset < 16:
+        raise ValidationFailed(
+            "the sealed document is not valid: the ciphertext is shorter than its tag",
+            errors=[{"field": "body", "message": "truncated"}],
+            code="document.bad_envelope",
+        )
 
 
 def _latest_version(session: Session, target: Target, document_key: str) -> int:
@@ -197,9 +255,11 @@ def check_upload(
     document_key: str | None = None,
 ) -> Target:
     """Everything an upload must satisfy before its bytes are accepted (cheap; call it before streaming)."""
-    _check_metadata(title, document_type, content_type, document_key)
+    sealed = content_type == SEALED_MEDIA_TYPE
+    _check_metadata(title, document_type, content_type, document_key, sealed=sealed)
     target, obj = _resolve(session, actor, related_type, related_id)
     _check_upload(target, obj, actor, now)
+    _check_sealing(session, target, obj, sealed=sealed)
     if document_key is not None:
         _latest_version(session, target, document_key)
     return target
@@ -245,6 +305,9 @@ def upload_document(
     stored = data if isinstance(data, StoredContent) else store_content(blobs, data)
     if not blobs.exists(stored.sha256):
         raise Conflict("the uploaded content is not in the blob store", code="document.integrity", sha256=stored.sha256)
+    sealed = content_type == SEALED_MEDIA_TYPE
+    if sealed:
+        _check_sealed_content(blobs, target, stored.sha256, stored.size)
     version = 1 if document_key is None else _latest_version(session, target, document_key) + 1
     doc = Document(
         process_id=target.process_id,
@@ -262,6 +325,7 @@ def upload_document(
         uploaded_at=now,
         confidential=confidential,
         marking=marking,
+        sealed=sealed,
     )
     session.add(doc)
     try:
@@ -300,6 +364,8 @@ def _event_payload(doc: Document) -> dict[str, Any]:
         "content_type": doc.content_type,
         "confidential": doc.confidential,
     }
+    if doc.sealed:  # the transparency log records the sha256 as the sealed document's commitment
+        payload["sealed"] = True
     # Events are readable by auditors before bid opening: a bid document's title could give its content away,
     # its hash cannot (and later proves that the opened document is the one submitted).
     if doc.related_type != "bid":

@@ -15,6 +15,7 @@ BigIntKey = BigInteger().with_variant(Integer, "sqlite")
 RELEASE = "release"
 DISCLOSURE = "disclosure"
 SEALED_BID = "sealed-bid"  # a sealed bid's commitment, logged on receipt; not a feed item
+SEALED_DOCUMENT = "sealed-document"  # a sealed bid document's SHA-256, logged on receipt; not a feed item
 DECISION = "decision"  # a signed decision's commitment (decisions.commitments); not a feed item
 KEY_ENROLMENT = "key-enrolment"  # a person's key enrolment's commitment; not a feed item
 FEED_KINDS = (RELEASE, DISCLOSURE)

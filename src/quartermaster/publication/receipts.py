@@ -1,4 +1,4 @@
-"""A sealed bid's submission receipt: its commitment's log entry, the latest signed checkpoint and the inclusion proof.
+"""A sealed bid's or sealed document's receipt: its commitment's log entry, the latest signed checkpoint and the proof.
 
 What a supplier keeps to show that the platform received exactly this envelope before the deadline: anyone holding
 the log's verifier key checks the checkpoint's signature, the RFC 9162 inclusion proof of the entry in that
@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from quartermaster.actors import Actor, Role
 from quartermaster.bids.models import Bid
+from quartermaster.documents.models import Document
 from quartermaster.errors import Conflict, NotFound
 from quartermaster.publication.log import TransparencyLog
-from quartermaster.publication.models import SEALED_BID, LogEntry, SignedCheckpoint
+from quartermaster.publication.models import SEALED_BID, SEALED_DOCUMENT, LogEntry, SignedCheckpoint
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class BidLogReceipt:
     entry: LogEntry
     checkpoint: SignedCheckpoint
     proof: tuple[bytes, ...]
+    kind: str = SEALED_BID
+    document_id: str | None = None  # a sealed document's receipt: the document (of bid ``bid_id``)
 
 
 def _may_read(actor: Actor | None, bid: Bid) -> bool:
@@ -74,15 +77,7 @@ def bid_receipt(session: Session, log: TransparencyLog, *, actor: Actor | None, 
             "the log holds no entry with this bid's commitment (it was received before commitments were logged)",
             code="receipt.not_logged",
         )
-    checkpoint = log.latest(session)
-    if checkpoint is None or checkpoint.size <= entry.index:
-        raise Conflict(
-            f"the bid's commitment is log entry {entry.index}, but no signed checkpoint covers it yet; the log is "
-            "signed every scheduler pass, so ask again in a few seconds",
-            code="receipt.not_yet_logged",
-            log_index=entry.index,
-        )
-    proof = log.inclusion(session, entry.index, checkpoint.size)
+    checkpoint, proof = _proven(session, log, entry, "the bid's commitment")
     return BidLogReceipt(
         bid_id=bid.id,
         tender_id=bid.tender_id,
@@ -91,5 +86,53 @@ def bid_receipt(session: Session, log: TransparencyLog, *, actor: Actor | None, 
         logged_at=entry.published_at,
         entry=entry,
         checkpoint=checkpoint,
-        proof=tuple(proof.hashes),
+        proof=proof,
+    )
+
+
+def _proven(
+    session: Session, log: TransparencyLog, entry: LogEntry, what: str
+) -> tuple[SignedCheckpoint, tuple[bytes, ...]]:
+    """The latest signed checkpoint and the entry's inclusion proof in it; Conflict until a checkpoint covers it."""
+    checkpoint = log.latest(session)
+    if checkpoint is None or checkpoint.size <= entry.index:
+        raise Conflict(
+            f"{what} is log entry {entry.index}, but no signed checkpoint covers it yet; the log is "
+            "signed every scheduler pass, so ask again in a few seconds",
+            code="receipt.not_yet_logged",
+            log_index=entry.index,
+        )
+    return checkpoint, tuple(log.inclusion(session, entry.index, checkpoint.size).hashes)
+
+
+def document_receipt(session: Session, log: TransparencyLog, *, actor: Actor | None, document_id: str) -> BidLogReceipt:
+    """The receipt of a sealed bid document: its SHA-256 as a ``sealed-document`` entry, proven in a checkpoint."""
+    doc = session.get(Document, document_id)
+    bid = session.get(Bid, doc.related_id) if doc is not None and doc.related_type == "bid" else None
+    if doc is None or bid is None or not _may_read(actor, bid):
+        raise NotFound("document not found", code="document.not_found")
+    if not doc.sealed:
+        raise Conflict(
+            "this document was not sealed, so no commitment of it is in the log; its sha256 is in its upload event",
+            code="receipt.not_sealed",
+        )
+    entry = session.scalars(
+        select(LogEntry)
+        .where(LogEntry.kind == SEALED_DOCUMENT, LogEntry.process_id == doc.process_id, LogEntry.release_id == doc.id)
+        .order_by(LogEntry.index.desc())
+    ).first()
+    if entry is None:  # pragma: no cover - every sealed upload logs its commitment in the same transaction
+        raise Conflict("the log holds no entry of this document", code="receipt.not_logged")
+    checkpoint, proof = _proven(session, log, entry, "the document's SHA-256")
+    return BidLogReceipt(
+        bid_id=bid.id,
+        tender_id=bid.tender_id,
+        commitment=doc.sha256,
+        submitted_at=doc.uploaded_at,
+        logged_at=entry.published_at,
+        entry=entry,
+        checkpoint=checkpoint,
+        proof=proof,
+        kind=SEALED_DOCUMENT,
+        document_id=doc.id,
     )

@@ -12,7 +12,8 @@ from quartermaster.schema_base import Output
 
 
 class BidLogReceiptRead(Output):
-    """A sealed bid's receipt: keep it, and check it with ``quartermaster bid receipt`` (hashes in standard base64).
+    """A sealed bid's (or sealed bid document's) receipt: keep it, and check it with ``quartermaster bid receipt``
+    (hashes in standard base64).
 
     ``leaf_input`` is the logged entry (``{"commitment":…,"kind":"sealed-bid"}``, RFC 8785), ``checkpoint`` the C2SP
     signed note of the log's latest tree head, ``inclusion_proof`` the RFC 9162 audit path of entry ``log_index`` in
@@ -31,6 +32,8 @@ class BidLogReceiptRead(Output):
     tree_size: int
     checkpoint: str
     inclusion_proof: list[str]
+    kind: str = Field(default="sealed-bid", description="The log entry's kind: sealed-bid or sealed-document")
+    document_id: str | None = Field(default=None, description="A sealed document's receipt: the document")
 
 
 def _b64(data: bytes) -> str:
@@ -52,4 +55,6 @@ def receipt_read(receipt: BidLogReceipt, origin: str) -> BidLogReceiptRead:
         tree_size=receipt.checkpoint.size,
         checkpoint=receipt.checkpoint.note,
         inclusion_proof=[_b64(h) for h in receipt.proof],
+        kind=receipt.kind,
+        document_id=receipt.document_id,
     )

@@ -32,6 +32,7 @@ from quartermaster.publication.models import (
     KEY_ENROLMENT,
     RELEASE,
     SEALED_BID,
+    SEALED_DOCUMENT,
     DisclosureDue,
     LogEntry,
 )
@@ -104,9 +105,11 @@ def publish_transaction(session: Session, publisher: Publisher) -> list[LogEntry
 
 
 def _commitment_of(event: Event) -> tuple[str, str] | None:
-    """The (kind, commitment) a signed decision or a key enrolment logs; None for any other event."""
+    """The (kind, commitment) a signed decision, a key enrolment or a sealed document logs; None for other events."""
     if event.event_type == "KeysEnrolled":
         return KEY_ENROLMENT, enrolment_commitment(event.object_id, event.payload)
+    if event.event_type == "DocumentUploaded" and event.payload.get("sealed") is True:
+        return SEALED_DOCUMENT, str(event.payload["sha256"])
     signature, decision = event.payload.get("signature"), event.payload.get("decision")
     if isinstance(signature, dict) and isinstance(decision, dict):
         return DECISION, decision_commitment(decision, signature)
@@ -119,7 +122,8 @@ def _commitment_entry(event: Event, publisher: Publisher, *, index: int) -> LogE
     A sealed bid's leaf names only the commitment: not the tender, the supplier or the lots, so the public log does
     not tell how many bids a tender holds before its deadline. The envelope itself names its tender and supplier, and
     the opening publishes it, so anyone can then match each opened envelope to its entry. The row keeps the tender
-    (``process_id``) and the bid (``release_id``) for the bid's receipt; neither is in the leaf. A decision's or an
+    (``process_id``) and the bid (``release_id``) for the bid's receipt; neither is in the leaf. A sealed bid
+    document's leaf is its SHA-256, its row keeps the document (``release_id``). A decision's or an
     enrolment's leaf likewise names nothing but its commitment (``decisions.commitments``); its row keeps the event's
     sequence number (``release_id``).
     """
@@ -132,7 +136,7 @@ def _commitment_entry(event: Event, publisher: Publisher, *, index: int) -> LogE
         kind=kind,
         ocid=publisher.naming.ocid(process_id),
         process_id=process_id,
-        release_id=event.object_id if kind == SEALED_BID else f"event-{event.seq}",
+        release_id=event.object_id if kind in (SEALED_BID, SEALED_DOCUMENT) else f"event-{event.seq}",
         release_date=event.occurred_at,
         published_at=event.recorded_at,
         tags=[],

@@ -65,6 +65,8 @@ LABELS: dict[str, dict[str, str]] = {
         "lot": "Lot",
         "compliant": "Compliant (votes)",
         "quality": "Quality (median)",
+        "delivery": "Delivery, days (median)",
+        "life_cycle": "Life-cycle cost (median)",
         "evaluations": "Evaluations",
         "evaluator": "Evaluator",
         "score": "Score",
@@ -109,6 +111,8 @@ LABELS: dict[str, dict[str, str]] = {
         "lot": "Лот",
         "compliant": "Відповідає (голоси)",
         "quality": "Якість (медіана)",
+        "delivery": "Строк поставки, днів (медіана)",
+        "life_cycle": "Вартість життєвого циклу (медіана)",
         "evaluations": "Оцінювання",
         "evaluator": "Оцінювач",
         "score": "Бал",
@@ -224,6 +228,8 @@ def build(session: Session, tender: Tender, now: datetime) -> dict[str, Any]:
                         "compliant": bool(r["compliant"]),
                         "votes": f"{r['votes_compliant']}/{r['votes']}",
                         "quality": r["quality"],
+                        "delivery_days": r.get("delivery_days"),
+                        "life_cycle_cost": r.get("life_cycle_cost"),
                     }
                     for r in consolidation.results
                 ],
@@ -341,6 +347,9 @@ def render_pdf(record: dict[str, Any], lang: str, font: Path) -> bytes:
             verdict = yes if r["compliant"] else no
             quality = r["quality"] or t["none"]
             line(f"{r['supplier']}: {t['compliant']} {verdict} ({r['votes']}); {t['quality']} {quality}")
+            if r["delivery_days"] is not None or r["life_cycle_cost"] is not None:
+                delivery, cost = r["delivery_days"] or t["none"], r["life_cycle_cost"] or t["none"]
+                line(f"    {t['delivery']} {delivery}; {t['life_cycle']} {cost}")
     if record["evaluations"]:
         heading(t["evaluations"])
         for e in record["evaluations"]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from quartermaster.client import PersonKeys
 from quartermaster.codelists import CodeLists
 from quartermaster.committees.vault import OpeningKeyVault
+from quartermaster.documents.blobstore import BlobStore
 from quartermaster.seed.parties import OrgSpec
 from quartermaster.seed.sim import Simulation
 from quartermaster.tenders.models import Item, Lot, Tender
@@ -60,6 +61,8 @@ class SeedContext:
     # their own shares with them at the opening, as they would on their own machines.
     vault: OpeningKeyVault | None = None
     keys: dict[str, PersonKeys] = field(default_factory=dict)
+    # Where documents go (the served demo's blob store); None: bids carry no documents.
+    blobs: BlobStore | None = None
 
     def view(self, tender_id: str) -> TenderView:
         """Read a tender's current state (column reads: loading the ORM graph each time is the slow part)."""

@@ -23,12 +23,14 @@ from quartermaster.awards.schemas import AwardIn, EvaluationIn
 from quartermaster.bids import prequalification
 from quartermaster.bids import service as bids
 from quartermaster.bids.schemas import BidValueIn, SealedBidIn
-from quartermaster.client import open_my_share, seal_prices
-from quartermaster.committees import interests
+from quartermaster.client import open_my_share, seal_file, seal_prices
+from quartermaster.committees import interests, scoring
 from quartermaster.committees import service as committees
 from quartermaster.committees.models import CHAIR, MEMBER, THRESHOLD
 from quartermaster.committees.service import Appointment
 from quartermaster.contracts.models import Contract
+from quartermaster.documents import opening as document_opening
+from quartermaster.documents import service as documents
 from quartermaster.rules import rulebook_for
 from quartermaster.schema_base import MoneyIO
 from quartermaster.seed import names
@@ -103,7 +105,11 @@ class TenderFlow:
         slow = self.rng.random() < 0.1
         yield view.tender_end + (days(self.rng, 2, 5) if slow else days(self.rng, 0.05, 1))
         self.release_shares()
-        self.sim.call(bids.open_bids, actor=self.evaluator, tender_id=self.tid, vault=self.ctx.vault)
+        if self.ctx.blobs is None:
+            self.sim.call(bids.open_bids, actor=self.evaluator, tender_id=self.tid, vault=self.ctx.vault)
+        else:  # with the bids' sealed documents
+            opening = partial(document_opening.open_bids, blobs=self.ctx.blobs)
+            self.sim.call(opening, actor=self.evaluator, tender_id=self.tid, vault=self.ctx.vault)
         status = self.ctx.view(self.tid).status
         if status == tm.NEGOTIATION:
             yield from self.negotiate()
@@ -322,7 +328,36 @@ class TenderFlow:
             upload = seal_prices(key.public_key, self.tid, supplier_id, plan.currency, prices)
             sealed = SealedBidIn(envelope=upload.envelope, lots=list(upload.lots))
             bid, _ = self.sim.call(bids.submit_bid, actor=supplier, tender_id=self.tid, sealed=sealed)
+            if self.ctx.blobs is not None:
+                days_ = 14 + (self.plan.index * 31 + b.supplier * 7) % 100  # not drawn: the rng stream stays as it was
+                self.attach_proposal(supplier, self.ctx.suppliers[b.supplier].name, bid.id, key.public_key, days_)
         self.bid_ids[k] = bid.id
+
+    def attach_proposal(self, supplier: Actor, name: str, bid_id: str, public_key: str, delivery_days: int) -> None:
+        """The supplier seals its technical proposal on its side and attaches it to the bid: only ciphertext goes up."""
+        assert self.ctx.blobs is not None
+        assert supplier.organization_id is not None
+        title, text = names.technical_proposal(name, self.plan.title, delivery_days)
+        sealed = seal_file(
+            public_key,
+            self.tid,
+            supplier.organization_id,
+            bid_id,
+            title=title,
+            content_type="text/plain; charset=utf-8",
+            content=text.encode(),
+        )
+        self.sim.call(
+            documents.upload_document,
+            actor=supplier,
+            blobs=self.ctx.blobs,
+            related_type="bid",
+            related_id=bid_id,
+            title="",
+            document_type="technicalSpecifications",
+            content_type=sealed.content_type,
+            data=sealed.data,
+        )
 
     def until_opening(self) -> Generator[datetime, None, TenderView]:
         """Wait for the scheduler to close bidding (periods may be extended by late answers)."""
@@ -391,6 +426,7 @@ class TenderFlow:
                 **(self.best_value_findings(k, view.lots[pos]) if rated else {}),
             )
             self.sim.call(awards.evaluate_bid, actor=self.evaluator, bid_id=self.bid_ids[k], verdict=verdict)
+        self.committee_assesses()
         for k in self.bid_ids:
             if plan.bidders[k].disqualify:
                 yield self.sim.now + days(rng, 0.1, 1)
@@ -403,6 +439,58 @@ class TenderFlow:
                     signature=disqualification(self.sim, self.ctx.keys, self.approver, self.bid_ids[k], reason),
                 )
         return True
+
+    def committee_assesses(self) -> None:
+        """On a committee tender the evaluator (chair) and the approver, a quorum, assess every opened bid as the plan
+        judges it and the chair consolidates: the consolidation, not the evaluator's rows, is what the award follows."""
+        if self.sim.read(lambda s: committees.get_committee(s, self.tid)) is None:
+            return
+        plan, view = self.plan, self.ctx.view(self.tid)
+        bidders = self.sim.read(partial(bids.bidders, tender_id=self.tid))
+        by_bid = {bid_id: k for k, bid_id in self.bid_ids.items()}
+        rated = plan.award_criteria == "ratedCriteria"
+        for member in (self.evaluator, self.approver):
+            missing = self.sim.read(
+                partial(committees.undeclared, tender_id=self.tid, member_id=member.user_id, bidders=bidders)
+            )
+            if missing:
+                declarations = [interests.DeclarationIn(supplier_id, conflict=False) for supplier_id in missing]
+                self.sim.call(
+                    interests.declare_conflicts,
+                    actor=member,
+                    tender_id=self.tid,
+                    bidders=bidders,
+                    declarations=declarations,
+                )
+        for pos, lot in enumerate(view.lots):
+            opened = self.sim.read(partial(bids.opened_on_lot, tender_id=self.tid, lot_id=lot.id))
+            if lot.status != tm.LOT_ACTIVE or not opened:
+                continue
+            scores = []
+            for bid_id in opened:
+                b = plan.bidders[by_bid[bid_id]]
+                findings = self.best_value_findings(by_bid[bid_id], lot) if rated else {}
+                scores.append(
+                    scoring.ScoreIn(
+                        bid_id,
+                        b.compliant[pos],
+                        b.score if rated else None,
+                        None,
+                        findings.get("delivery_days"),
+                        findings.get("life_cycle_cost"),
+                    )
+                )
+            for member in (self.evaluator, self.approver):
+                self.sim.call(
+                    scoring.submit_scores,
+                    actor=member,
+                    tender_id=self.tid,
+                    lot_id=lot.id,
+                    opened=opened,
+                    bidders=bidders,
+                    scores=scores,
+                )
+            self.sim.call(scoring.consolidate, actor=self.evaluator, tender_id=self.tid, lot_id=lot.id, opened=opened)
 
     def best_value_findings(self, k: int, lot: LotView) -> dict[str, Any]:
         """Delivery days and life-cycle cost of bidder ``k``'s offer on a lot (its own generator: the rest of the

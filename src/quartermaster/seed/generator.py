@@ -31,6 +31,7 @@ from quartermaster.committees.vault import OpeningKeyVault
 from quartermaster.contracts.models import Contract
 from quartermaster.db.base import new_id
 from quartermaster.db.tx import Database
+from quartermaster.documents.blobstore import BlobStore
 from quartermaster.errors import Conflict
 from quartermaster.events.models import Event
 from quartermaster.events.service import record_event
@@ -104,12 +105,14 @@ def seed(
     progress: Callable[[float], None] | None = None,
     vault: OpeningKeyVault | None = None,
     keys_dir: Path | None = None,
+    blobs: BlobStore | None = None,
 ) -> SeedResult:
     """Generate the data set up to ``clock.now()``, or report the one already there.
 
     ``vault``: the platform's opening-key vault (the served demo's, so its platform-held keys still open later; an
     ephemeral one otherwise). ``keys_dir``: where each buyer staff member's key file is written (0600), so the demo's
     committee members can release their shares at openings still to come; without it the key files stay in memory.
+    ``blobs``: the blob store of the served demo; with it, sealed bids carry a sealed technical proposal.
     """
     began = time.perf_counter()
     end = clock.now()
@@ -133,7 +136,7 @@ def seed(
                     "the database already holds organizations; seed an empty database", code="seed.not_empty"
                 )
         result = _generate(
-            batch, spec, start, end, progress, vault or OpeningKeyVault(secrets.token_bytes(32)), keys_dir
+            batch, spec, start, end, progress, vault or OpeningKeyVault(secrets.token_bytes(32)), keys_dir, blobs
         )
         batch.commit()
     except BaseException:
@@ -151,6 +154,7 @@ def _generate(
     progress: Callable[[float], None] | None,
     vault: OpeningKeyVault,
     keys_dir: Path | None,
+    blobs: BlobStore | None = None,
 ) -> SeedResult:
     run_id = new_id()
     with batch.unit_of_work() as session:
@@ -159,6 +163,7 @@ def _generate(
     if progress is not None:
         sim.on_step = lambda now: progress((now - start) / (end - start))
     ctx = _cast(spec, sim, start, keys_dir, vault)
+    ctx.blobs = blobs
     foreign = {i for i, s in enumerate(ctx.suppliers) if s.is_foreign}
     special = specialisations(spec.seed, spec.suppliers, foreign)
     for index in range(spec.tenders):

@@ -271,3 +271,17 @@ QUESTIONS: Final[tuple[tuple[str, str, str], ...]] = (  # (title, question, answ
         "No, delivery is to the place stated in the item.",
     ),
 )
+
+
+def technical_proposal(supplier: str, tender: str, delivery_days: int) -> tuple[str, str]:
+    """A bid's technical proposal: its title and a short plain-text body, in Ukrainian and English."""
+    title = f"Технічна пропозиція / Technical proposal — {supplier}"
+    text = (
+        f"{title}\n\n"
+        f"Закупівля / Tender: {tender}\n"
+        f"Постачання протягом {delivery_days} днів після підписання договору / "
+        f"Delivery within {delivery_days} days of contract signature.\n"
+        "Відповідність технічним вимогам підтверджено; сертифікати додаються на вимогу замовника. / "
+        "Compliance with the technical specifications is confirmed; certificates are provided on request.\n"
+    )
+    return title[:300], text

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from quartermaster.verify.check import ProgressCallback, Report, verify
 from quartermaster.verify.decisions import DecisionReport, check_decisions, load_events
 from quartermaster.verify.errors import VerifyError
-from quartermaster.verify.leaves import SEALED_BID
+from quartermaster.verify.leaves import SEALED_BID, SEALED_DOCUMENT
 from quartermaster.verify.openings import check_opening, logged_commitments, opening_record
 from quartermaster.verify.sources import open_source
 from quartermaster.verify.state import default_state_path
@@ -54,7 +54,13 @@ def run(
             with _progress(console) as progress:
                 report = verify(source, key=key, state_path=state_path, progress=progress)
             logged = logged_commitments(source, report.checkpoint) if openings or event_log is not None else {}
-            opened = [check_opening(opening_record(source, t), logged[SEALED_BID]) for t in openings]
+            fetch = getattr(source, "sealed_document", None)
+            opened = [
+                check_opening(
+                    opening_record(source, t), logged[SEALED_BID], logged_documents=logged[SEALED_DOCUMENT], fetch=fetch
+                )
+                for t in openings
+            ]
         finally:
             source.close()
         decisions = check_decisions(event_log, logged) if event_log is not None else None

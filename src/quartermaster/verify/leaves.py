@@ -24,7 +24,8 @@ DISCLOSURE = "disclosure"
 SEALED_BID = "sealed-bid"
 DECISION = "decision"
 KEY_ENROLMENT = "key-enrolment"
-COMMITMENT_KINDS = (SEALED_BID, DECISION, KEY_ENROLMENT)  # leaves that carry only a commitment
+SEALED_DOCUMENT = "sealed-document"
+COMMITMENT_KINDS = (SEALED_BID, DECISION, KEY_ENROLMENT, SEALED_DOCUMENT)  # leaves that carry only a commitment
 
 _FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {  # kind -> (required fields, optional fields)
     RELEASE: (frozenset({"kind", "ocid", "release"}), frozenset({"withheld"})),
@@ -32,6 +33,7 @@ _FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {  # kind -> (requir
     SEALED_BID: (frozenset({"kind", "commitment"}), frozenset()),
     DECISION: (frozenset({"kind", "commitment"}), frozenset()),
     KEY_ENROLMENT: (frozenset({"kind", "commitment"}), frozenset()),
+    SEALED_DOCUMENT: (frozenset({"kind", "commitment"}), frozenset()),
 }
 _HEX256 = re.compile(r"[0-9a-f]{64}")
 
@@ -68,7 +70,7 @@ class SealedBidLeaf:
 
 @dataclass(frozen=True)
 class CommitmentLeaf:
-    """A signed decision's or a key enrolment's commitment (``decisions.commitments``)."""
+    """A signed decision's or key enrolment's commitment (``decisions.commitments``), or a sealed document's SHA-256."""
 
     kind: str
     commitment: bytes
@@ -93,7 +95,8 @@ def parse_leaf(data: bytes) -> Leaf:
         raise LeafError("leaf input is not RFC 8785 canonical JSON (re-encoding it changes its bytes)")
     if not isinstance(value, dict) or not isinstance(value.get("kind"), str) or value["kind"] not in _FIELDS:
         raise LeafError(
-            "leaf input is not an object of kind 'release', 'disclosure', 'sealed-bid', 'decision' or 'key-enrolment'"
+            "leaf input is not an object of kind 'release', 'disclosure', 'sealed-bid', 'decision', 'key-enrolment' "
+            "or 'sealed-document'"
         )
     kind: str = value["kind"]
     required, optional = _FIELDS[kind]
@@ -102,7 +105,7 @@ def parse_leaf(data: bytes) -> Leaf:
         raise LeafError(f"a {kind} leaf has exactly the fields {fields} (the optional ones aside), not {sorted(value)}")
     if kind == SEALED_BID:
         return SealedBidLeaf(_hex256(value["commitment"], "commitment"))
-    if kind in (DECISION, KEY_ENROLMENT):
+    if kind in (DECISION, KEY_ENROLMENT, SEALED_DOCUMENT):
         return CommitmentLeaf(kind, _hex256(value["commitment"], "commitment"))
     if not isinstance(value["ocid"], str) or not value["ocid"]:
         raise LeafError("leaf ocid is not a non-empty string")

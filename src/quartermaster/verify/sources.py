@@ -281,6 +281,19 @@ class HttpSource:
         url = f"{self.base}/tenders/{tender_id}/opening"
         return _json_object(self._get(url).content, url)
 
+    def sealed_document(self, url: str) -> bytes | None:
+        """A sealed bid document's bytes from an opening record's ``/api/v1/documents/{id}/content``; None when this
+        reader may not read it (404: a confidential document) or the server withholds it (409: its stored bytes fail
+        the server's own check)."""
+        found = re.fullmatch(r"/api/v1/documents/([A-Za-z0-9_-]{1,64})/content", url)
+        if found is None:
+            raise InputError(f"{url!r} is not a document's content URL")
+        full = f"{self.base}/documents/{found.group(1)}/content"
+        response = self._send(full)
+        if response.status_code in (404, 409):
+            return None
+        return _successful(response, full).content
+
     def close(self) -> None:
         """Close the HTTP client if this source made it."""
         if self._own_client:

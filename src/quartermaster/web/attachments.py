@@ -31,6 +31,7 @@ from quartermaster.documents import service as documents
 from quartermaster.documents.blobstore import CHUNK, make_blobstore
 from quartermaster.documents.models import RELATED_TYPES, Document
 from quartermaster.errors import NotFound, QMError
+from quartermaster.sealing.documents import MEDIA_TYPE as SEALED_MEDIA_TYPE
 from quartermaster.tenders import access
 from quartermaster.web.auth import CsrfChecked, MaybePerson, PageRoute, Person
 from quartermaster.web.refusals import Refusal
@@ -39,7 +40,7 @@ from quartermaster.web.templating import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 FORM_ROOM = 64 * 1024  # bytes of the upload allowance kept for the form's other fields and multipart framing
-FIELDS = ("related_type", "related_id", "title", "document_type", "next")
+FIELDS = ("related_type", "related_id", "title", "document_type", "next", "sealed")
 # The kinds of file people may attach, by extension; the stored media type is ours, not the browser's guess.
 FILE_TYPES = {
     ".pdf": "application/pdf",
@@ -184,7 +185,10 @@ def _check(state: AppState, person: Actor, typed: dict[str, str], upload: Upload
         raise _local("attachment.bad_text")
     if upload is None or not upload.filename or upload.size == 0:
         raise _local("attachment.no_file")
-    content_type = FILE_TYPES.get(PurePosixPath(upload.filename.replace("\\", "/")).suffix.lower())
+    if typed["sealed"] == "1":  # sealed in the page (static/seal.js): its name and media type are inside it
+        content_type: str | None = SEALED_MEDIA_TYPE
+    else:
+        content_type = FILE_TYPES.get(PurePosixPath(upload.filename.replace("\\", "/")).suffix.lower())
     if content_type is None:
         raise _local("attachment.type_forbidden", 415)
     if upload.size is not None and upload.size > file_limit(state.settings):
@@ -213,5 +217,6 @@ def _refused(request: Request, state: AppState, typed: dict[str, str], refusal: 
         "next": typed["next"] if safe_next(typed["next"]) else "/",
         "limit": file_limit(state.settings),
         "extensions": sorted(FILE_TYPES),
+        "sealed": typed["sealed"] == "1",
     }
     return render(request, "contracting/attach_refused.html", status_code=refusal.status, **context)

@@ -35,22 +35,25 @@ from quartermaster.bids.models import VALID, Bid, BidValue
 from quartermaster.contracts.models import ACTIVE as CONTRACT_ACTIVE
 from quartermaster.contracts.models import Contract
 from quartermaster.decisions.schemas import SignedReason
+from quartermaster.documents import opening
+from quartermaster.documents.blobstore import make_blobstore
 from quartermaster.errors import InvalidTransition, NotFound, PermissionDenied, QMError, ValidationFailed
 from quartermaster.identity.models import Organization, User
-from quartermaster.tenders import access, periods
 from quartermaster.tenders import models as tm
+from quartermaster.tenders import periods
 from quartermaster.tenders import service as tenders
 from quartermaster.tenders.models import Lot, Tender
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.i18n import parse_decimal
 from quartermaster.web.queries import helpers, label
-from quartermaster.web.refusals import Link, Refusal, denied, not_found
+from quartermaster.web.refusals import Link, Refusal, denied
 from quartermaster.web.signing import SignatureField, draft_refused, draft_response, signature_of, signing_public_key
+from quartermaster.web.staff import is_staff, own_tender
+from quartermaster.web.staff import tender_not_found as staff_tender_not_found
 from quartermaster.web.templating import language, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-STAFF = (Role.BUYER, Role.APPROVER, Role.EVALUATOR)
 # Tender states the evaluator's workspace lists (tendering only once its deadline has passed).
 WORKSPACE_STATES = (tm.TENDERING, tm.OPENING, tm.NEGOTIATION, tm.QUALIFICATION)
 
@@ -74,6 +77,8 @@ BID_STATUS = {"valid": "Opened", "disqualified": "Disqualified", "pending": "Sea
 FIELD_LABELS = {
     "compliant": "Compliant",
     "score": "Score",
+    "delivery_days": "Delivery time (days)",
+    "life_cycle_cost": "Life-cycle cost",
     "notes": "Notes",
     "reason": "Reason",
     "rationale": "Rationale",
@@ -112,28 +117,9 @@ def _forbidden(request: Request) -> Response:
     )
 
 
-def _not_found(request: Request, person: Actor) -> Response:
-    if person.role is Role.EVALUATOR:
-        home = Link("/evaluator", "Evaluator's workspace")
-    else:
-        home = Link("/buyer", "Buyer's workspace")
-    return not_found(request, message="Your organization has no tender at this address.", links=[home])
-
-
 def _staff(request: Request, person: Actor) -> Response | None:
     """None for the staff of a buying organization; the 403 page for anyone else."""
-    if person.role in STAFF and person.organization_id is not None:
-        return None
-    return _forbidden(request)
-
-
-def _own_tender(session: Session, person: Actor, tender_id: str) -> Tender:
-    """The person's organization's tender (NotFound for anyone else's); classified ones need clearance."""
-    tender = tenders.get_tender(session, tender_id, actor=person)
-    if tender.buyer_id != person.organization_id:
-        raise NotFound("tender not found", code="tender.not_found")
-    access.require_view(session, person, tender.id)
-    return tender
+    return None if is_staff(person) else _forbidden(request)
 
 
 def _deadline_passed(tender: Tender, now: datetime) -> bool:
@@ -317,9 +303,9 @@ def _evaluation_page(
     lang = language(request)
     with state.db.unit_of_work(write=False) as session:
         try:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id)
         except (NotFound, PermissionDenied):
-            return _not_found(request, person)
+            return staff_tender_not_found(request, person)
         _, rules = tenders.tender_rules(tender)
         shown = list(bids.list_bids(session, actor=person, tender_id=tender.id))
         evaluations = list(awards.list_evaluations(session, actor=person, tender_id=tender.id))
@@ -422,7 +408,7 @@ def _draft(request: Request, person: Actor, tender_id: str, make: Callable[[Sess
     state = _state(request)
     try:
         with state.db.unit_of_work(write=False) as session:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id)
             return draft_response(make(session, tender), signing_public_key(session, person))
     except (QMError, ValidationError) as exc:
         return draft_refused(request, exc)
@@ -438,7 +424,7 @@ def open_bids(request: Request, person: Person, tender_id: str) -> Response:
     state = _state(request)
     try:
         with state.db.unit_of_work() as session:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id)
             due = _deadline_passed(tender, state.clock.now())
         if due:
             try:
@@ -447,8 +433,10 @@ def open_bids(request: Request, person: Person, tender_id: str) -> Response:
             except InvalidTransition:
                 pass  # the scheduler got there first
         with state.db.unit_of_work() as session:
-            _own_tender(session, person, tender_id)
-            bids.open_bids(session, actor=person, now=state.clock.now(), tender_id=tender_id, vault=state.vault)
+            own_tender(session, person, tender_id)
+            blobs = make_blobstore(state.settings)
+            now = state.clock.now()
+            opening.open_bids(session, actor=person, now=now, tender_id=tender_id, vault=state.vault, blobs=blobs)
     except QMError as exc:
         return _refused(request, person, tender_id, _refusal(exc), {}, status_of(exc))
     return _back(tender_id)
@@ -463,11 +451,49 @@ def close_negotiation(request: Request, person: Person, tender_id: str) -> Respo
     state = _state(request)
     try:
         with state.db.unit_of_work() as session:
-            _own_tender(session, person, tender_id)
+            own_tender(session, person, tender_id)
             bids.close_negotiation(session, actor=person, now=state.clock.now(), tender_id=tender_id)
     except QMError as exc:
         return _refused(request, person, tender_id, _refusal(exc), {}, status_of(exc))
     return _back(tender_id)
+
+
+def _verdict(
+    lot_id: str, compliant: str, score: str, delivery_days: str, life_cycle_cost: str, notes: str, lang: str
+) -> EvaluationIn:
+    """The verdict command from the form; every unreadable field is named at once (the schema checks the ranges)."""
+    errors: list[dict[str, str]] = []
+    if compliant not in ("yes", "no"):
+        errors.append({"field": "compliant", "message": "required"})
+    amount: Decimal | None = None
+    if score.strip():
+        amount = parse_decimal(score, lang)
+        if amount is None:
+            errors.append({"field": "score", "message": "not a number"})
+    days: int | None = None
+    if delivery_days.strip():
+        text = delivery_days.strip()
+        if text.isascii() and text.isdigit():
+            days = int(text)
+        else:
+            errors.append({"field": "delivery_days", "message": "not a whole number of days"})
+    cost: Decimal | None = None
+    if life_cycle_cost.strip():
+        cost = parse_decimal(life_cycle_cost, lang)
+        if cost is None:
+            errors.append({"field": "life_cycle_cost", "message": "not a number"})
+    if errors:
+        raise ValidationFailed("the verdict cannot be read", errors=errors)
+    return EvaluationIn.model_validate(
+        {
+            "lot_id": lot_id,
+            "compliant": compliant == "yes",
+            "score": amount,
+            "delivery_days": days,
+            "life_cycle_cost": cost,
+            "notes": notes.strip() or None,
+        }
+    )
 
 
 @router.post("/buyer/tenders/{tender_id}/evaluation/bids/{bid_id}/verdict", dependencies=[CsrfChecked])
@@ -479,37 +505,34 @@ def record_verdict(
     lot_id: Short = "",
     compliant: Short = "",
     score: Short = "",
+    delivery_days: Short = "",
+    life_cycle_cost: Short = "",
     notes: Text = "",
 ) -> Response:
-    """The evaluator's verdict on one offer: compliant or not, a score under quality criteria, notes."""
+    """The evaluator's verdict on one offer: compliant or not, a score under quality criteria, the delivery time and
+    life-cycle cost the offer commits to (what best-value ranking weighs when the tender says so), notes."""
     refused = _staff(request, person)
     if refused is not None:
         return refused
     state = _state(request)
     form = f"verdict:{bid_id}:{lot_id}"
-    typed = {"form": form, "compliant": compliant, "score": score, "notes": notes}
+    typed = {
+        "form": form,
+        "compliant": compliant,
+        "score": score,
+        "delivery_days": delivery_days,
+        "life_cycle_cost": life_cycle_cost,
+        "notes": notes,
+    }
     try:
-        if compliant not in ("yes", "no"):
-            raise ValidationFailed(
-                "say whether the bid is compliant", errors=[{"field": "compliant", "message": "required"}]
-            )
-        amount: Decimal | str | None = None
-        if score.strip():
-            amount = parse_decimal(score, language(request))
-            if amount is None:
-                raise ValidationFailed(
-                    "the score is not a number", errors=[{"field": "score", "message": "not a number"}]
-                )
-        verdict = EvaluationIn.model_validate(
-            {"lot_id": lot_id, "compliant": compliant == "yes", "score": amount, "notes": notes.strip() or None}
-        )
+        verdict = _verdict(lot_id, compliant, score, delivery_days, life_cycle_cost, notes, language(request))
     except QMError as exc:
         return _refused(request, person, tender_id, _refusal(exc), typed, status_of(exc))
     except ValidationError as exc:
         return _refused(request, person, tender_id, _refusal(exc), typed, 422)
     try:
         with state.db.unit_of_work() as session:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id)
             _bid_of(session, tender, bid_id)
             awards.evaluate_bid(session, actor=person, now=state.clock.now(), bid_id=bid_id, verdict=verdict)
     except QMError as exc:
@@ -537,7 +560,7 @@ def disqualify(
     try:
         spec = _reasoned(reason, signature)
         with state.db.unit_of_work() as session:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id)
             _bid_of(session, tender, bid_id)
             awards.disqualify_bid(
                 session,
@@ -614,7 +637,7 @@ def award_lot(
     typed = {"form": form, "bid_ids": list(bid_ids), "supplier_id": supplier_id, "value": value, "rationale": rationale}
     try:
         with state.db.unit_of_work() as session:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id)
             _, rules = tenders.tender_rules(tender)
             spec = _award_spec(
                 not rules.competitive,
@@ -671,7 +694,7 @@ def declare_unsuccessful(request: Request, person: Person, tender_id: str, lot_i
     try:
         text = _required(reason, "reason")
         with state.db.unit_of_work() as session:
-            _own_tender(session, person, tender_id)
+            own_tender(session, person, tender_id)
             awards.declare_lot_unsuccessful(
                 session, actor=person, now=state.clock.now(), tender_id=tender_id, lot_id=lot_id, reason=text
             )
@@ -703,7 +726,7 @@ def cancel_award(
     try:
         spec = _reasoned(reason, signature)
         with state.db.unit_of_work() as session:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id)
             lot_id = _award_of(session, tender, award_id).lot_id
             awards.cancel_award(
                 session,

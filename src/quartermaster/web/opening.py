@@ -32,23 +32,24 @@ from quartermaster.committees import interests
 from quartermaster.committees import service as committees
 from quartermaster.committees.models import CHAIR, MEMBER, PLATFORM, MemberInterests
 from quartermaster.committees.schemas import ShareRelease
+from quartermaster.documents import opening as document_opening
+from quartermaster.documents.blobstore import make_blobstore
 from quartermaster.errors import InvalidTransition, NotFound, PermissionDenied, QMError, RuleViolation
 from quartermaster.identity import keys as person_keys
 from quartermaster.identity.models import Organization, User
 from quartermaster.rules import rulebook_for
-from quartermaster.tenders import access, periods
 from quartermaster.tenders import models as tm
-from quartermaster.tenders import service as tenders
+from quartermaster.tenders import periods
 from quartermaster.tenders.models import Tender
 from quartermaster.types import max_marking
 from quartermaster.web.auth import CsrfChecked, PageRoute, Person
 from quartermaster.web.buyer import tender_not_found
 from quartermaster.web.refusals import Link, Refusal, denied
+from quartermaster.web.staff import is_staff, own_tender
 from quartermaster.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-STAFF = (Role.BUYER, Role.APPROVER, Role.EVALUATOR)
 APPOINTERS = (Role.BUYER, Role.APPROVER)
 OPENERS = (Role.APPROVER, Role.EVALUATOR)
 FIELD_LABELS = {"threshold": "Shares needed to open (k)", "members": "Members", "share": "Your share"}
@@ -74,19 +75,6 @@ def _forbidden(request: Request) -> Response:
         "evaluators. Your account may not use these pages.",
         links=[Link("/account", "Your account"), Link("/tenders", "Search tenders")],
     )
-
-
-def _own_tender(session: Session, person: Actor, tender_id: str) -> Tender:
-    """The person's organization's tender (NotFound for anyone else's); classified ones need clearance."""
-    tender = tenders.get_tender(session, tender_id, actor=person, join_lots=True)
-    if tender.buyer_id != person.organization_id:
-        raise NotFound("tender not found", code="tender.not_found")
-    access.require_view(session, person, tender.id)
-    return tender
-
-
-def _is_staff(person: Actor) -> bool:
-    return person.role in STAFF and person.organization_id is not None
 
 
 # --- the committee ------------------------------------------------------------------------------------------------
@@ -124,7 +112,7 @@ def _committee_page(
     now = state.clock.now()
     with state.db.unit_of_work(write=False) as session:
         try:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id, join_lots=True)
         except (NotFound, PermissionDenied):
             return tender_not_found(request)
         committee = committees.get_committee(session, tender.id)
@@ -188,7 +176,7 @@ def _names(session: Session, user_ids: set[str]) -> dict[str, str]:
 @router.get("/buyer/tenders/{tender_id}/committee", response_class=HTMLResponse)
 def committee_page(request: Request, person: Person, tender_id: str) -> Response:
     """The tender's evaluation committee; on a draft, the form that appoints it."""
-    if not _is_staff(person):
+    if not is_staff(person):
         return _forbidden(request)
     return _committee_page(request, person, tender_id)
 
@@ -196,7 +184,7 @@ def committee_page(request: Request, person: Person, tender_id: str) -> Response
 @router.post("/buyer/tenders/{tender_id}/committee", dependencies=[CsrfChecked])
 async def appoint(request: Request, person: Person, tender_id: str) -> Response:
     """Appoint (or, on a draft, replace) the committee: the ticked members, the chair and k."""
-    if not _is_staff(person):
+    if not is_staff(person):
         return _forbidden(request)
     form = await request.form()
     members = [v for v in form.getlist("member") if isinstance(v, str)][:50]
@@ -314,7 +302,15 @@ def _opened_bids(session: Session, tender: Tender) -> list[dict[str, Any]]:
         for o in session.scalars(select(Organization).where(Organization.id.in_({b.supplier_id for b in rows}))).all()
     }
     lots = {lot.id: lot.title for lot in tender.lots}
-    return [{"bid": b, "supplier": orgs.get(b.supplier_id), "lots": lots} for b in rows]
+    return [
+        {
+            "bid": b,
+            "supplier": orgs.get(b.supplier_id),
+            "lots": lots,
+            "documents": document_opening.opened_pairs(session, b.id),
+        }
+        for b in rows
+    ]
 
 
 def _opening_page(request: Request, person: Actor, tender_id: str, *, refusal: Refusal | None = None) -> Response:
@@ -322,7 +318,7 @@ def _opening_page(request: Request, person: Actor, tender_id: str, *, refusal: R
     now = state.clock.now()
     with state.db.unit_of_work(write=False) as session:
         try:
-            tender = _own_tender(session, person, tender_id)
+            tender = own_tender(session, person, tender_id, join_lots=True)
         except (NotFound, PermissionDenied):
             return tender_not_found(request)
         page = render(
@@ -343,7 +339,7 @@ def _opening_page(request: Request, person: Actor, tender_id: str, *, refusal: R
 @router.get("/buyer/tenders/{tender_id}/opening", response_class=HTMLResponse)
 def opening_page(request: Request, person: Person, tender_id: str) -> Response:
     """The opening ceremony: k, n, who has released their share; release mine; open the bids; the opened bids."""
-    if not _is_staff(person):
+    if not is_staff(person):
         return _forbidden(request)
     return _opening_page(request, person, tender_id)
 
@@ -351,7 +347,7 @@ def opening_page(request: Request, person: Person, tender_id: str) -> Response:
 def _close_bidding_if_due(state: AppState, person: Actor, tender_id: str) -> None:
     """Close bidding exactly as the scheduler would once the deadline has passed, so nobody waits for its next pass."""
     with state.db.unit_of_work() as session:
-        tender = _own_tender(session, person, tender_id)
+        tender = own_tender(session, person, tender_id, join_lots=True)
         due = tender.status == tm.TENDERING and _bidding_closed(tender, state.clock.now())
     if due:
         try:
@@ -366,7 +362,7 @@ def release_share(
     request: Request, person: Person, tender_id: str, share: Annotated[str, Form(max_length=4000)] = ""
 ) -> Response:
     """Release my share, opened from my sealed share with my key file in this page (never the key file itself)."""
-    if not _is_staff(person):
+    if not is_staff(person):
         return _forbidden(request)
     state = _state(request)
     try:
@@ -393,7 +389,7 @@ def release_share(
 async def declare(request: Request, person: Person, tender_id: str) -> Response:
     """Before releasing a share: for each bidder, no conflict of interest (with a reason where the platform knows a
     link) or a conflict, which recuses the member."""
-    if not _is_staff(person):
+    if not is_staff(person):
         return _forbidden(request)
     form = await request.form()
     answers: list[interests.DeclarationIn] = []
@@ -430,14 +426,18 @@ def _declare(request: Request, person: Actor, tender_id: str, answers: list[inte
 @router.post("/buyer/tenders/{tender_id}/opening/open", dependencies=[CsrfChecked])
 def open_all(request: Request, person: Person, tender_id: str) -> Response:
     """Open every bid at once with the rebuilt key (or the platform's); the page then lists them."""
-    if not _is_staff(person):
+    if not is_staff(person):
         return _forbidden(request)
     state = _state(request)
     try:
         _close_bidding_if_due(state, person, tender_id)
         with state.db.unit_of_work() as session:
-            _own_tender(session, person, tender_id)
-            bids.open_bids(session, actor=person, now=state.clock.now(), tender_id=tender_id, vault=state.vault)
+            own_tender(session, person, tender_id, join_lots=True)
+            blobs = make_blobstore(state.settings)
+            now = state.clock.now()
+            document_opening.open_bids(
+                session, actor=person, now=now, tender_id=tender_id, vault=state.vault, blobs=blobs
+            )
     except QMError as exc:
         refusal = Refusal.of(exc, page="opening")
         return (

@@ -103,7 +103,10 @@ EXPLANATIONS: dict[str, str] = {
     "key.bad_proof": "The proof of possession does not verify: the key file does not match these keys.",
     "key.not_yours": "Only the person themself enrols their keys.",
     "award.not_found": "The award was not found.",
-    "award.not_compliant": "Every evaluator must have found the bid compliant before it can be awarded.",
+    "award.not_compliant": "The bid must have been found compliant before it can be awarded: by every evaluator, "
+    "or on a tender with an evaluation committee, by the committee's consolidation.",
+    "award.not_consolidated": "A tender with an evaluation committee is awarded only after the committee's chair "
+    "has consolidated the members' assessments of the lot.",
     "award.not_best_ranked": "The award must go to the best-ranked compliant bid(s) under the tender's criteria.",
     "award.contract_signed": "The award's contract is already signed, so the award can no longer be cancelled.",
     # Signed decisions (award, disqualification, award cancellation, contract signature).
@@ -160,6 +163,11 @@ EXPLANATIONS: dict[str, str] = {
     "document.frozen": "The documents here can no longer change at this stage.",
     "document.integrity": "The file could not be stored intact; try again.",
     "document.version_conflict": "Another version was attached at the same time; try again.",
+    "document.must_be_sealed": "This tender's bids are sealed: a bid document must be sealed in the page "
+    "(it needs JavaScript) or with quartermaster bid attach.",
+    "document.not_sealed": "Only the bids of a sealed tender take sealed documents.",
+    "document.bad_envelope": "The sealed document is damaged or not in the expected form: seal it again.",
+    "document.wrong_context": "The document was sealed for another bid: seal it again on this bid's page.",
 }
 
 # The codes whose meaning depends on the page, by page: what each page says instead of ``EXPLANATIONS``.

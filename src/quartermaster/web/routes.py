@@ -17,10 +17,13 @@ from quartermaster.web import (
     complaints,
     contracting,
     evaluation,
+    interests,
     keys,
     opening,
     oversight,
     plans,
+    reports,
+    scoring,
     supplier,
 )
 from quartermaster.web import queries as portal
@@ -40,6 +43,9 @@ router.include_router(contracting.router)  # contracts of both sides
 router.include_router(complaints.router)  # claims, complaints and the review body's queue
 router.include_router(keys.router)  # my signing and custody keys
 router.include_router(opening.router)  # the evaluation committee and the opening of sealed bids
+router.include_router(scoring.router)  # the committee's own assessments and the chair's consolidation
+router.include_router(interests.router)  # my declared interests (past employers)
+router.include_router(reports.router)  # the evaluation report: read, download, sign
 
 PAGE_SIZE = 25
 Text = Annotated[str | None, Query(max_length=200)]

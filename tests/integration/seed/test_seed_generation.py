@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from quartermaster.bids.models import Bid
 from quartermaster.codelists import load_codelists, validate_cpv, validate_nsn
 from quartermaster.contracts.models import Amendment, Contract, Delivery, Payment
 from quartermaster.db.tx import Database
+from quartermaster.documents.blobstore import LocalDiskBlobStore
+from quartermaster.documents.models import Document
 from quartermaster.errors import Conflict
 from quartermaster.events.models import Event
 from quartermaster.frameworks.models import CallOff, Framework
@@ -132,3 +137,27 @@ def test_seeding_a_database_with_other_data_is_refused(database: Database, clock
         seed(database, spec=SeedSpec(buyers=2, suppliers=4, tenders=3), clock=clock)
 
     assert refused.value.code == "seed.not_empty"
+
+
+def test_sealed_bids_carry_sealed_proposals_that_open_with_them(
+    database: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    clock.set(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))  # the past year spans rulebook 2026.1, which seals bids
+    blobs = LocalDiskBlobStore(tmp_path / "blobs")
+    result = seed(database, spec=TINY, clock=clock, blobs=blobs)
+    assert result.failures == []
+    with database.unit_of_work(write=False) as s:
+        docs = s.scalars(select(Document).where(Document.related_type == "bid")).all()
+        s.expunge_all()  # plain objects after the transaction
+        opened_bids = set(s.scalars(select(Bid.id).where(Bid.opened_at.is_not(None), Bid.envelope.is_not(None))))
+    sealed = {d.document_key: d for d in docs if d.sealed}
+    opened = {d.document_key: d for d in docs if not d.sealed}
+    assert sealed
+    assert opened
+    assert all(d.title == "" and blobs.exists(d.sha256) for d in sealed.values())
+    assert {d.related_id for d in opened.values()} == {d.related_id for d in sealed.values()} & opened_bids
+    for key, doc in opened.items():
+        assert doc.version == sealed[key].version + 1
+        assert doc.title.startswith("Технічна пропозиція / Technical proposal — ")
+        with blobs.open(doc.sha256) as fh:
+            assert "Delivery within" in fh.read().decode()

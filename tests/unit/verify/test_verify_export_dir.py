@@ -236,7 +236,8 @@ def test_a_checkpoint_beyond_the_declared_size_is_refused(log: SyntheticLog, tmp
         (b'{"kind": "release", "ocid": "ocds-x-t4", "release": {}}', "leaf input is not RFC 8785 canonical JSON"),
         (
             b'{"kind":"tender","ocid":"ocds-x-t4"}',
-            "leaf input is not an object of kind 'release', 'disclosure', 'sealed-bid', 'decision' or 'key-enrolment'",
+            "leaf input is not an object of kind 'release', 'disclosure', 'sealed-bid', 'decision', 'key-enrolment' "
+            "or 'sealed-document'",
         ),
         (b'{"commitment":"AB","kind":"sealed-bid"}', "leaf commitment is not 64 lowercase hex digits"),
         (b"\x00", "leaf input is not JSON"),

@@ -162,7 +162,12 @@ def checkpoint_of(log: SyntheticLog) -> Checkpoint:
 def test_the_commitments_of_a_log_are_read_by_kind(tmp_path: Path, record: Record) -> None:
     log = sealed_log(record)
     found = logged_commitments(DirSource(log.write(tmp_path / "export")), checkpoint_of(log))
-    assert found == {"sealed-bid": commitments(record), "decision": {"ab" * 32}, "key-enrolment": set()}
+    assert found == {
+        "sealed-bid": commitments(record),
+        "decision": {"ab" * 32},
+        "key-enrolment": set(),
+        "sealed-document": set(),
+    }
 
 
 def test_an_entry_read_again_at_another_index_is_caught(tmp_path: Path, record: Record) -> None:

@@ -14,6 +14,7 @@
  */
 (function () {
   "use strict";
+  if (window.QMSeal) return; // a page that includes the script twice wires its forms once
 
   const subtle = window.crypto && window.crypto.subtle;
   const utf8 = new TextEncoder();
@@ -27,6 +28,8 @@
     Ed25519: [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20],
   };
   const BID_TYPE = "quartermaster.sealed-bid";
+  const DOCUMENT_TYPE = "quartermaster.sealed-document";
+  const DOCUMENT_MEDIA_TYPE = "application/vnd.quartermaster.sealed-document";
   const SHARE_TYPE = "quartermaster.sealed-share";
   const KEYS_TYPE = "quartermaster.person-keys";
   const ENROLMENT_TYPE = "quartermaster.key-enrolment";
@@ -174,6 +177,23 @@
     return { envelope: text, commitment: await sha256Hex(utf8.encode(text)) };
   }
 
+  /**
+   * Seal a file with its title and media type for one bid (``context``: tender, supplier, bid): the bytes to upload,
+   * a canonical header line, a newline and the ciphertext (sealing/documents.py), and their SHA-256 (hex).
+   */
+  async function sealDocument(publicKey, context, title, contentType, content, ephemeral) {
+    const info = utf8.encode(canonical({ tender: context.tender, type: DOCUMENT_TYPE, v: 1 }));
+    const aad = utf8.encode(canonical({ bid: context.bid, supplier: context.supplier }));
+    const meta = utf8.encode(canonical({ content_type: contentType, title: title }));
+    const { enc, ct } = await seal(fromB64url(publicKey), info, aad, concat(meta, [0x0a], content), ephemeral);
+    const header = canonical({
+      aead: 2, bid: context.bid, enc: b64url(enc), kdf: 1, kem: 32,
+      supplier: context.supplier, tender: context.tender, type: DOCUMENT_TYPE, v: 1,
+    });
+    const data = concat(utf8.encode(header), [0x0a], ct);
+    return { data: data, commitment: await sha256Hex(data) };
+  }
+
   /** Open a member's sealed share with their custody private key: the clear share's canonical JSON text. */
   async function openShare(custodyPrivate, sealedText, memberId) {
     const sealed = JSON.parse(sealedText);
@@ -317,6 +337,43 @@
     });
   }
 
+  /** The sealed attach form: seal in the page, post only the sealed document, then show what the server answered. */
+  function wireDocumentForm(form) {
+    const button = form.querySelector("button[type=submit]");
+    const failed = form.querySelector("[data-qm-failed]");
+    const busy = form.querySelector("[data-qm-busy]");
+    button.disabled = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault(); // the title and the file are never posted, only what is sealed from them
+      show(failed, false);
+      const file = form.querySelector("input[data-qm-file]").files[0];
+      const title = form.querySelector("input[data-qm-title]").value.trim();
+      if (!file || !title) return;
+      button.disabled = true;
+      show(busy, true);
+      let response;
+      try {
+        const content = new Uint8Array(await file.arrayBuffer());
+        const context = { tender: form.dataset.tender, supplier: form.dataset.supplier, bid: form.dataset.bid };
+        const type = file.type || "application/octet-stream";
+        const sealed = await sealDocument(form.dataset.publicKey, context, title, type, content);
+        const body = new FormData();
+        for (const el of form.querySelectorAll("input[type=hidden][name], select[name]")) body.append(el.name, el.value);
+        body.append("file", new Blob([sealed.data], { type: DOCUMENT_MEDIA_TYPE }), "sealed-document");
+        response = await fetch(form.action, { method: "POST", body: body, credentials: "same-origin" });
+      } catch (e) {
+        button.disabled = false;
+        show(busy, false);
+        show(failed, true);
+        return;
+      }
+      if (response.redirected) return window.location.assign(response.url); // attached: back to the bid page
+      const page = new DOMParser().parseFromString(await response.text(), "text/html"); // the refusal page
+      document.title = page.title;
+      document.body.replaceWith(document.adoptNode(page.body));
+    });
+  }
+
   function wireKeysPage(root) {
     const form = root.querySelector("form[data-qm-enrol]");
     const download = root.querySelector("a[data-qm-download]");
@@ -396,6 +453,7 @@
       return;
     }
     document.querySelectorAll("form[data-qm-seal]").forEach(wireBidForm);
+    document.querySelectorAll("form[data-qm-seal-document]").forEach(wireDocumentForm);
     document.querySelectorAll("[data-qm-keys]").forEach(wireKeysPage);
     document.querySelectorAll("form[data-qm-share]").forEach(wireShareForm);
     document.querySelectorAll("[data-qm-commitment]").forEach((el) => {
@@ -410,7 +468,7 @@
   }
 
   window.QMSeal = {
-    b64url, fromB64url, canonical, seal, open, sealBid, envelopeOf, pricePayload, openShare,
+    b64url, fromB64url, canonical, seal, open, sealBid, envelopeOf, pricePayload, openShare, sealDocument,
     newKeys, keyFileText, parseKeyFile, enrolment, normalisePrice,
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", wire);

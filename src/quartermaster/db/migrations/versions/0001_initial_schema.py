@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 17:11:03.353374
+Create Date: 2026-11-27 19:48:25.677256
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("uploaded_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("confidential", sa.Boolean(), nullable=False),
         sa.Column("marking", sa.String(length=16), nullable=True),
+        sa.Column("sealed", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
     )
     with op.batch_alter_table("documents", schema=None) as batch_op:
@@ -783,6 +784,8 @@ def upgrade() -> None:
         sa.Column("member_id", sa.String(length=32), nullable=False),
         sa.Column("compliant", sa.Boolean(), nullable=False),
         sa.Column("quality", quartermaster.db.base.Amount(precision=20, scale=2), nullable=True),
+        sa.Column("delivery_days", sa.Integer(), nullable=True),
+        sa.Column("life_cycle_cost", quartermaster.db.base.Amount(precision=20, scale=2), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("scored_at", quartermaster.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["bid_id"], ["bids.id"], name=op.f("fk_member_scores_bid_id_bids")),
