@@ -208,6 +208,7 @@ def test_the_committee_releases_k_shares_from_key_files_and_opens_the_bids(
     buyer = log_in(new_context, UK, "buyer")
     visit(buyer, UK, "buyer", f"/buyer/tenders/{tender_id}")
     buyer.get_by_role("link", name=_("Evaluation committee")).click()
+    expect(buyer.get_by_label(_("Shares needed to open (k)"), exact=True)).to_be_visible()  # loaded: audit it
     assert audit(buyer) == []
     for name in members:
         buyer.get_by_label(_("%(name)s is a member", name=f.w[name].actor.name), exact=True).check()
@@ -237,8 +238,10 @@ def test_the_committee_releases_k_shares_from_key_files_and_opens_the_bids(
             radio.check()
         assert audit(page) == []
         page.get_by_role("button", name=_("Record my declarations")).click()
+        key_file = page.get_by_label(_("Your key file"), exact=True)
+        expect(key_file).to_be_visible()  # the page after the declarations has loaded: audit that one
         assert audit(page) == []
-        page.get_by_label(_("Your key file"), exact=True).set_input_files(files[name])
+        key_file.set_input_files(files[name])
         page.get_by_role("button", name=_("Release my share")).click()
         expect(page.get_by_role("status")).to_have_text(_("You released your share."))
     opener = members["evaluator"]
