@@ -102,3 +102,23 @@ def test_a_cancelled_mini_competition_gives_its_quantities_back(
         )
     )
     ok(f.call_off(fw["id"], supplier_id=f.supplier("supplier1"), lines=[{"item_id": ammo, "quantity": "1"}]), 201)
+
+
+def test_a_mini_competition_competes_on_the_frameworks_award_method_and_weights(
+    client: TestClient, world: World, clock: FixedClock, database: Database
+) -> None:
+    f = FrameworkFlow(client, world, clock, database)
+    weights = {"price": "0.5", "quality": "0.5"}
+    rated = {"award_criteria": "ratedCriteria", "award_method": "best_value", "award_weights": weights}
+    fw = f.concluded(extra=rated)
+    ammo, _ = f.items(fw)
+    call_off = ok(f.call_off(fw["id"], method="mini_competition", lines=[{"item_id": ammo, "quantity": "100"}]), 201)
+    draft = f.tender(call_off["tender_id"], "buyer")
+    assert (draft["award_criteria"], draft["award_method"]) == ("ratedCriteria", "best_value")
+    assert {k: Decimal(v) for k, v in draft["award_weights"].items()} == {k: Decimal(v) for k, v in weights.items()}
+
+    plain = FrameworkFlow(client, world, clock, database).concluded()  # priceOnly: the default method, no weights
+    ammo, _ = f.items(plain)
+    call_off = ok(f.call_off(plain["id"], method="mini_competition", lines=[{"item_id": ammo, "quantity": "10"}]), 201)
+    draft = f.tender(call_off["tender_id"], "buyer")
+    assert (draft["award_criteria"], draft["award_weights"]) == ("priceOnly", None)

@@ -35,10 +35,17 @@ class FrameworkFlow(Flow):
     """Drive a framework agreement through the API."""
 
     def awarded(
-        self, parties: int = 3, *, value: str = "1000000.00", prices: dict[str, str] | None = None
+        self,
+        parties: int = 3,
+        *,
+        value: str = "1000000.00",
+        prices: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[str, list[dict[str, Any]]]:
-        """A framework tender whose lot is awarded to the ``parties`` best bids; returns (tender id, awards)."""
-        t = ok(self.c.post("/api/v1/tenders", json=framework_body(value), headers=self.h("buyer")), 201)
+        """A framework tender (``extra`` members added to its body) whose lot is awarded to the ``parties`` best
+        bids; returns (tender id, awards)."""
+        body = framework_body(value) | (extra or {})
+        t = ok(self.c.post("/api/v1/tenders", json=body, headers=self.h("buyer")), 201)
         tid = str(t["id"])
         pub = self.publish(tid, "framework")
         self.advance_to(pub["enquiry_end"])

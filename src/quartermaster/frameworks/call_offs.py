@@ -358,6 +358,11 @@ def _mini_tender(
     criteria = (
         origin.award_criteria if origin.award_criteria in mini_rules.award_criteria else mini_rules.award_criteria[0]
     )
+    # Parties compete on the criteria set out in the framework (Directive 2009/81/EC art. 29(4)(b)): its award
+    # method and weights too, whenever its criteria code carries over.
+    method: dict[str, Any] = {}
+    if criteria == origin.award_criteria:
+        method = {"award_method": origin.award_method, "award_weights": origin.award_weights}
     delivery = spec.delivery_due.date() if spec.delivery_due else None
     lots: list[dict[str, Any]] = []
     for lot in origin.lots:
@@ -392,6 +397,7 @@ def _mini_tender(
             "procedure": MINI_COMPETITION_PROCEDURE,
             "category": origin.category,
             "award_criteria": criteria,
+            **method,
             "framework_id": fw.id,
             "lots": lots,
             "marking": origin.marking,
