@@ -214,6 +214,13 @@ def test_disqualification_and_award_cancellation_are_signed(cf: ContractFlow) ->
     report = check_decisions(_events(cf))
     assert (report.signed, report.failures) == (3, [])
 
+    # The earlier signed award cannot be replayed to re-award the lot: a signature is used once.
+    replayed = cf.c.post(f"/api/v1/tenders/{tid}/lots/{lot_id}/award", json=award_body, headers=cf.h("approver"))
+    assert (replayed.status_code, replayed.json()["code"]) == (422, "decision.replayed")
+    again = _signed(cf, "approver", keys, "award", lot_id, {"bid_ids": [best], "rationale": "re-awarded: it stands"})
+    (award,) = ok(cf.c.post(f"/api/v1/tenders/{tid}/lots/{lot_id}/award", json=again, headers=cf.h("approver")), 201)
+    assert award["bid_id"] == best
+
 
 def test_both_parties_sign_the_contract_terms(cf: ContractFlow, world: World) -> None:
     contract = cf.awarded()

@@ -20,6 +20,7 @@ from quartermaster.actors import Actor
 from quartermaster.decisions import decision_bytes, decision_document, scheme, schemes
 from quartermaster.decisions.schemas import SignatureIn
 from quartermaster.errors import ValidationFailed
+from quartermaster.events.models import Event
 from quartermaster.identity.keys import SIGNING, b64url
 from quartermaster.identity.models import PersonKey
 
@@ -83,7 +84,31 @@ def check_decision_signature(
             "decision.bad_signature",
             f"the signature does not verify under your current signing key {key.id} over this decision's document",
         )
+    if _already_used(session, document, signature.signature):
+        raise _refuse(
+            "decision.replayed",
+            "this signed decision was already taken once and a signature is used only once: to decide again, sign "
+            "a new decision (say why in its rationale or reason)",
+        )
     return {"scheme": adapter.name, "key_id": key.id, "signature": signature.signature}
+
+
+def _already_used(session: Session, document: dict[str, Any], signature: str) -> bool:
+    """Whether an event already records this signature over a decision of the same command on the same object.
+
+    Someone holding a person's session or token but not their key could otherwise replay a decision the person
+    signed earlier (re-award a lot after its award was cancelled, say) and have it recorded as theirs again.
+    """
+    stmt = select(Event.payload).where(Event.command == document["command"])
+    if document["process"] is not None:
+        stmt = stmt.where(Event.process_id == document["process"])
+    else:
+        stmt = stmt.where(Event.object_id == document["object"])
+    for payload in session.scalars(stmt):
+        recorded = payload.get("signature") if isinstance(payload, dict) else None
+        if isinstance(recorded, dict) and recorded.get("signature") == signature:
+            return True
+    return False
 
 
 def sign_off(

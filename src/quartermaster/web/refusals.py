@@ -115,6 +115,8 @@ EXPLANATIONS: dict[str, str] = {
     "decision.bad_signature": "The signature does not verify under your enrolled signing key over this decision: "
     "choose the key file you enrolled and sign again.",
     "decision.unknown_scheme": "The platform does not accept this kind of signature.",
+    "decision.replayed": "This signed decision was already taken once, and a signature is used only once: to "
+    "decide again, sign a new decision and say why in its rationale or reason.",
     "decision.no_signing_key": "You have no enrolled signing key, so this decision is taken without a signature.",
     # Contracts.
     "contract.not_found": "This contract does not exist or is not visible to you.",
