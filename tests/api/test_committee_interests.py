@@ -158,3 +158,16 @@ def test_a_bidder_at_a_past_employers_address_is_flagged(f: Flow) -> None:
 def _edrpou(n: int) -> str:
     first7 = f"{n:07d}"
     return first7 + str(edrpou_check_digit(first7))
+
+
+def test_a_person_reads_back_their_declaration_but_never_their_identifier(f: Flow) -> None:
+    missing = f.c.get("/api/v1/me/interests", headers=f.h("approver"))
+    assert (missing.status_code, missing.json()["code"]) == (409, "interests.missing")
+    s0 = f.w["supplier0"].organization_id
+    jobs = {"national_id": "4567890123", "past_employers": [{"organization_id": s0, "from_year": 2018}]}
+    declared = ok(f.c.put("/api/v1/me/interests", json=jobs, headers=f.h("approver")))
+    read = ok(f.c.get("/api/v1/me/interests", headers=f.h("approver")))
+    assert read == declared
+    assert read["past_employers"][0]["organization_id"] == s0
+    assert "4567890123" not in str(read)
+    assert f.c.get("/api/v1/me/interests").status_code == 401

@@ -225,6 +225,12 @@ def declare_interests(body: InterestsIn, cmd: Cmd) -> Response:
     )
 
 
+@router.get("/me/interests", response_model=InterestsRead, summary="My declared interests")
+def my_interests(actor: CurrentActor, session: ReadSession) -> InterestsRead:
+    """What I declared (past employers, when); 409 `interests.missing` before any declaration."""
+    return InterestsRead.model_validate(interests.member_interests(session, actor.user_id))
+
+
 @router.get(
     "/tenders/{tender_id}/committee/bidders", response_model=list[BidderForMember], summary="Bidders to declare about"
 )
