@@ -156,6 +156,7 @@ def opening_record(tender_id: str, actor: MaybeActor, session: ReadSession, stat
         raise NotFound("the bids have not been opened yet", code="opening.not_yet")
     tender = tenders.get_tender(session, tender_id, actor=actor)
     logged = document_opening.logged_sha256(session, tender.id)  # what each upload logged, not what its row says now
+    documents = document_opening.opened_pairs(session, tender.id)
     rows = session.scalars(
         select(Bid)
         .where(Bid.tender_id == tender.id, Bid.envelope.is_not(None), Bid.status != WITHDRAWN)
@@ -190,7 +191,7 @@ def opening_record(tender_id: str, actor: MaybeActor, session: ReadSession, stat
                         opened_document_id=opened.id if opened else None,
                         opened_sha256=opened.sha256 if opened else None,
                     )
-                    for sealed, opened in document_opening.opened_pairs(session, b.id)
+                    for sealed, opened in documents.get(b.id, [])
                 ],
             )
             for b in rows

@@ -45,24 +45,27 @@ def sealed_documents(session: Session, bid_id: str) -> list[Document]:
     return list(session.scalars(stmt))
 
 
-def opened_pairs(session: Session, bid_id: str) -> list[tuple[Document, Document | None]]:
-    """For each document of a bid that was ever sealed: its last sealed version and the version it opened to."""
+def opened_pairs(session: Session, tender_id: str) -> dict[str, list[tuple[Document, Document | None]]]:
+    """By bid of the tender: for each document that was ever sealed, its last sealed version and the version it
+    opened to (None: not opened). One query for the whole tender."""
     rows = session.scalars(
         select(Document)
-        .where(Document.related_type == "bid", Document.related_id == bid_id)
+        .where(Document.process_id == tender_id, Document.related_type == "bid")
         .order_by(Document.document_key, Document.version)
     )
     by_key: dict[str, list[Document]] = {}
     for row in rows:
         by_key.setdefault(row.document_key, []).append(row)
-    pairs = []
+    pairs: dict[str, list[tuple[Document, Document | None]]] = {}
     for versions in by_key.values():
         sealed = [d for d in versions if d.sealed]
         if sealed:
             last = sealed[-1]
             opened = next((d for d in versions if d.version == last.version + 1 and not d.sealed), None)
-            pairs.append((last, opened))
-    return sorted(pairs, key=lambda pair: (pair[0].uploaded_at, pair[0].id))
+            pairs.setdefault(last.related_id, []).append((last, opened))
+    for found in pairs.values():
+        found.sort(key=lambda pair: (pair[0].uploaded_at, pair[0].id))
+    return pairs
 
 
 def logged_sha256(session: Session, tender_id: str) -> dict[str, str]:

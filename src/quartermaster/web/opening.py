@@ -302,12 +302,13 @@ def _opened_bids(session: Session, tender: Tender) -> list[dict[str, Any]]:
         for o in session.scalars(select(Organization).where(Organization.id.in_({b.supplier_id for b in rows}))).all()
     }
     lots = {lot.id: lot.title for lot in tender.lots}
+    documents = document_opening.opened_pairs(session, tender.id)
     return [
         {
             "bid": b,
             "supplier": orgs.get(b.supplier_id),
             "lots": lots,
-            "documents": document_opening.opened_pairs(session, b.id),
+            "documents": documents.get(b.id, []),
         }
         for b in rows
     ]
